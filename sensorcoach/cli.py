@@ -1,0 +1,108 @@
+"""The `sensorcoach` command line. User mistakes end in one clear line, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+from .errors import SensorCoachError
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def cmd_info(args) -> int:
+    from .info import describe, format_info
+    for i, path in enumerate(args.paths):
+        info = describe(path)
+        if args.json:
+            print(json.dumps(info))
+        else:
+            if i:
+                print()
+            print(format_info(info))
+    return 0
+
+
+def cmd_simulate(args) -> int:
+    from .simulate.session import SimulationSettings, simulate, write_session
+    plan = None
+    if args.plan:
+        plan = []
+        for item in args.plan.split(","):
+            name, _, reps = item.partition(":")
+            if name not in ("pelvic_tilt", "knee_to_chest", "hip_bridge") or not reps.isdigit():
+                raise SensorCoachError(f"--plan: {item!r} is not EXERCISE:REPS "
+                                       f"(pelvic_tilt, knee_to_chest, hip_bridge)")
+            plan.append((name, int(reps)))
+        plan = tuple(plan)
+    out = Path(args.out)
+    if not (out.name.endswith(".jsonl") or out.name.endswith(".jsonl.gz")):
+        raise SensorCoachError(f"{out}: the output must end in .jsonl or .jsonl.gz")
+    settings = SimulationSettings(
+        seed=args.seed, odr_hz=args.odr_hz, gyro=None if args.gyro is None else args.gyro == "yes",
+        placement=args.placement, mount=args.mount, plan=plan,
+        walking=None if args.walking is None else args.walking == "yes",
+        behaviour=args.behaviour, sensor_quality=args.sensor, radio=args.radio,
+        disconnects=args.disconnects, mtu=args.mtu, clock_start_us=args.clock_start_us)
+    session = simulate(settings)
+    rec, labels = write_session(session, out)
+    s = session.settings
+    reps = sum(len(x.reps) for x in session.labels.sets)
+    print(f"wrote {rec} and {labels}: {len(session.labels.sets)} sets, {reps} reps, "
+          f"{s.odr_hz} Hz, {'accel+gyro' if s.gyro else 'accel only'}, {s.placement} "
+          f"({s.mount} mount), radio {s.radio}, {s.disconnects} disconnect(s)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sensorcoach", description=(
+        "Counts home-physiotherapy exercise reps from a hip-worn IMU."))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("info", help="what is in a recording or sample CSV")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("simulate", help="write a labelled simulated session")
+    p.add_argument("out", metavar="OUT", help="NAME.jsonl or NAME.jsonl.gz (labels go beside it)")
+    p.add_argument("--seed", type=int, default=0, help="everything not given is drawn from it")
+    p.add_argument("--odr-hz", type=int, choices=[25, 50, 100, 200])
+    p.add_argument("--gyro", choices=["yes", "no"])
+    p.add_argument("--placement", choices=["right_hip", "left_hip", "front", "back"])
+    p.add_argument("--mount", choices=["clip", "random"])
+    p.add_argument("--plan", help="e.g. pelvic_tilt:20,knee_to_chest:6,hip_bridge:8")
+    p.add_argument("--walking", choices=["yes", "no"], help="walk on and off the mat")
+    p.add_argument("--behaviour", choices=["calm", "restless"])
+    p.add_argument("--sensor", choices=["ideal", "good", "cheap"])
+    p.add_argument("--radio", choices=["clean", "typical", "poor"])
+    p.add_argument("--disconnects", type=int)
+    p.add_argument("--mtu", type=int, choices=[23, 185, 247])
+    p.add_argument("--clock-start-us", type=int)
+    p.set_defaults(func=cmd_simulate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.showwarning = _show_warning
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except SensorCoachError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

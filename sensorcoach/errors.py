@@ -1,0 +1,53 @@
+"""One exception root for everything sensorcoach raises on purpose.
+
+The command line catches `SensorCoachError` and prints its message without a
+traceback: every subclass carries enough data (file, line, field) to make the
+message useful on its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SensorCoachError(Exception):
+    """Root of all errors that are the user's or the environment's, not a bug."""
+
+
+class FormatError(SensorCoachError):
+    """A file does not follow its format. Names the file, line and field."""
+
+    def __init__(self, path: str | Path | None, message: str, *, line: int | None = None,
+                 field: str | None = None):
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.field = field
+        self.reason = message
+        where = self.path or "<input>"
+        if line is not None:
+            where += f", line {line}"
+        if field is not None:
+            where += f", field '{field}'"
+        super().__init__(f"{where}: {message}")
+
+
+class ProfileError(SensorCoachError):
+    """A device profile is missing, unknown or malformed."""
+
+    def __init__(self, message: str, *, profile: str | None = None, path: str | Path | None = None,
+                 key: str | None = None):
+        self.profile = profile
+        self.path = None if path is None else str(path)
+        self.key = key
+        prefix = self.path or (f"profile '{profile}'" if profile else "profile")
+        if key:
+            prefix += f", key '{key}'"
+        super().__init__(f"{prefix}: {message}")
+
+
+class DecodeError(SensorCoachError):
+    """A notification cannot be decoded at all (used by the `decode` tool; streams count and skip)."""
+
+    def __init__(self, message: str, *, index: int | None = None):
+        self.index = index
+        super().__init__(message if index is None else f"notification {index}: {message}")

@@ -83,9 +83,13 @@ class Pacer:
         self.sleep = sleep
         self._origin: tuple[float, float] | None = None   # (recording t, wall t)
 
-    def _wait_until(self, t_rec: float) -> None:
+    def _anchor(self, t_rec: float) -> None:
+        """The first item's recording time is "now"."""
         if self._origin is None:
             self._origin = (t_rec, self.clock())
+
+    def _wait_until(self, t_rec: float) -> None:
+        self._anchor(t_rec)
         due = self._origin[1] + (t_rec - self._origin[0]) / self.speed
         delay = due - self.clock()
         if delay > 0:
@@ -98,6 +102,8 @@ class Pacer:
                 yield item
                 continue
             times = np.asarray(item.t_host_s)
+            if len(times):
+                self._anchor(float(times[0]))
             start = 0
             while start < len(times):
                 stop = int(np.searchsorted(times, times[start] + self.WINDOW_S * self.speed,

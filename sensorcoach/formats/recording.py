@@ -129,12 +129,19 @@ class RecordingReader:
         except FileNotFoundError:
             raise FormatError(self.path, "file not found") from None
         except OSError as exc:  # gzip.BadGzipFile is an OSError
+            if hasattr(self, "_file"):
+                self._file.close()
             raise FormatError(self.path, f"cannot read: {exc}") from None
         except UnicodeDecodeError:
+            self._file.close()
             raise FormatError(self.path, "not UTF-8 text", line=1) from None
-        if not first:
-            raise FormatError(self.path, "empty file", line=1)
-        self.header = parse_header(first, self.path)
+        try:
+            if not first:
+                raise FormatError(self.path, "empty file", line=1)
+            self.header = parse_header(first, self.path)
+        except FormatError:
+            self._file.close()
+            raise
         self.truncated = False
         self.lines_read = 1
 

@@ -51,9 +51,9 @@ def read_samples_csv(path: str | Path) -> SampleBlock:
         warnings.warn(f"{path}, line {len(lines)}: file ends mid-line (cut off?); "
                       f"read up to the last whole line", TruncatedFileWarning, stacklevel=2)
         body.pop()
-    table = _parse_rows(path, body, len(columns))
-    if len(table) == 0:
+    if not body:
         raise FormatError(path, "no samples after the header", line=2)
+    table = _parse_rows(path, body, len(columns))
     table = table[:, index]
     t = table[:, 0]
     bad = np.flatnonzero(~np.isfinite(table).all(axis=1))

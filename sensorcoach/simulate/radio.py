@@ -68,6 +68,8 @@ class Transmission:
     payloads: list[bytes]
     events: list[tuple[float, str]]
     streaming: list[tuple[float, float]]   # true-time spans during which the sensor streamed
+    packets_sent: int = 0                  # by the sensor, before loss
+    packets_corrupted: int = 0             # delivered with a broken length
 
 
 def transmit(sample_true_s: np.ndarray, clock_us: np.ndarray, acc_counts: np.ndarray,
@@ -103,14 +105,15 @@ def transmit(sample_true_s: np.ndarray, clock_us: np.ndarray, acc_counts: np.nda
     ready = np.asarray(times)
     sent = _connection_events(ready, radio, rng)
     kept = _survives(len(sent), radio, rng)
-    payloads = [_corrupt(p, rng) if rng.random() < radio.p_corrupt else p
-                for p, k in zip(payloads, kept) if k]
+    sent_count = len(payloads)
+    broken = rng.random(sent_count) < radio.p_corrupt
+    payloads = [_corrupt(p, rng) if b else p for p, k, b in zip(payloads, kept, broken) if k]
     # Host stack latency after the radio: 0.3-3 ms, occasionally a scheduling stall.
     latency = rng.uniform(0.0003, 0.003, kept.sum())
     stall = rng.random(kept.sum()) < 0.002
     latency[stall] += rng.uniform(0.02, 0.1, stall.sum())
     host = np.maximum.accumulate(sent[kept] + latency)
-    return Transmission(host, payloads, events, spans)
+    return Transmission(host, payloads, events, spans, sent_count, int((broken & kept).sum()))
 
 
 def _connection_events(ready: np.ndarray, radio: RadioConditions,

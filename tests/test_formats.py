@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -31,9 +32,12 @@ def test_recording_round_trip(tmp_path, suffix):
     path = tmp_path / f"rec{suffix}"
     header = write_recording(path, times, packets, events=[(0.9, "disconnected"),
                                                            (1.0, "connected")])
-    with RecordingReader(path) as reader:
-        assert reader.header.raw == header
-        items = list(reader.items(batch_size=7))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # a whole file must read without a warning
+        with RecordingReader(path) as reader:
+            assert reader.header.raw == header
+            items = list(reader.items(batch_size=7))
+            assert not reader.truncated
     got = [(t, p) for i in items if isinstance(i, NotificationBatch)
            for t, p in zip(i.t_host_s, i.payloads)]
     assert [p for _, p in got] == packets
@@ -242,3 +246,39 @@ def test_gzip_writer_output_is_standard_gzip(tmp_path):
     lines = gzip.decompress(path.read_bytes()).decode().splitlines()
     assert json.loads(lines[0])["format"] == "sensorcoach-recording"
     assert len(lines) == 4
+
+
+def test_characteristic_key_and_foreign_spacing_take_the_full_parser(tmp_path):
+    times, packets = synthetic_packets(count=2)
+    path = tmp_path / "x.jsonl"
+    lines = [json.dumps(HEADER_OK),
+             json.dumps({"t": times[0], "h": packets[0].hex(), "c": "16390002"}),
+             '{"t":%r,"h":"%s"}' % (float(times[1]), packets[1].hex())]
+    path.write_text("\n".join(lines) + "\n")
+    with RecordingReader(path) as reader:
+        batches = list(reader.items())
+    assert batches[0].characteristics == ["16390002", None]
+    assert batches[0].payloads == packets
+
+
+def test_concatenated_gzip_members_read_as_one(tmp_path):
+    times, packets = synthetic_packets(count=10)
+    path = tmp_path / "x.jsonl"
+    write_recording(path, times, packets)
+    lines = path.read_bytes().splitlines(keepends=True)
+    gz = tmp_path / "y.jsonl.gz"
+    gz.write_bytes(gzip.compress(b"".join(lines[:4])) + gzip.compress(b"".join(lines[4:])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(open_source(gz).read_all()) == 40
+
+
+def test_firmware_readme_example_packet_decodes_as_documented():
+    from pathlib import Path
+    from sensorcoach.decoders.scimu import ScimuDecoder
+    text = (Path(__file__).parent.parent / "firmware_config" / "README.md").read_text()
+    example = text.split("ax = +1 g at ±8 g:\n`")[1].split("`")[0]
+    block = ScimuDecoder({"odr_hz": 100, "acc_range_g": 8, "gyro_range_dps": 1000}).decode(
+        [bytes.fromhex(example.replace(" ", ""))], [0.0])
+    assert block.acc_g.tolist() == [[1.0, 0.0, 0.0]]
+    assert block.gyro_dps.tolist() == [[0.0, 0.0, 0.0]]

@@ -9,12 +9,14 @@ to its last whole line and warns.
 from __future__ import annotations
 
 import binascii
+import codecs
 import gzip
 import io
 import json
 import os
 import time
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -118,38 +120,42 @@ def parse_header(line: str, path: Path) -> RecordingHeader:
     return RecordingHeader(profile=profile, config=config, raw=raw)
 
 
+#: Bytes read from disk at a time: large enough that per-chunk overhead vanishes,
+#: small enough that memory stays flat however long the recording.
+READ_CHUNK_BYTES = 1 << 20
+
+
 class RecordingReader:
-    """Reads a recording: `header`, then `items()` yields batches and events in order."""
+    """Reads a recording: `header`, then `items()` yields batches and events in order.
+
+    Reads in chunks (gzip decompressed with zlib directly, so a cut-off stream yields
+    everything up to the cut, not an EOFError). Lines in the writer's own shape take a
+    fast path; anything else goes through the JSON parser with full checks.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self.truncated = False
+        self.lines_read = 0
         try:
-            self._file = _open_text(self.path, "r")
-            first = self._readline()
+            self._raw = open(self.path, "rb")
         except FileNotFoundError:
             raise FormatError(self.path, "file not found") from None
-        except OSError as exc:  # gzip.BadGzipFile is an OSError
-            if hasattr(self, "_file"):
-                self._file.close()
-            raise FormatError(self.path, f"cannot read: {exc}") from None
-        except UnicodeDecodeError:
-            self._file.close()
-            raise FormatError(self.path, "not UTF-8 text", line=1) from None
+        except OSError as exc:
+            raise FormatError(self.path, f"cannot read: {exc.strerror}") from None
+        self._gzip = str(self.path).lower().endswith(".gz")
+        self._lines = self._iter_lines()
         try:
-            if not first:
+            first = next(self._lines, None)
+            if first is None:
                 raise FormatError(self.path, "empty file", line=1)
-            self.header = parse_header(first, self.path)
+            self.header = parse_header(first[1], self.path)
         except FormatError:
-            self._file.close()
+            self.close()
             raise
-        self.truncated = False
-        self.lines_read = 1
-
-    def _readline(self) -> str:
-        return self._file.readline()
 
     def close(self) -> None:
-        self._file.close()
+        self._raw.close()
 
     def __enter__(self):
         return self
@@ -157,82 +163,137 @@ class RecordingReader:
     def __exit__(self, *exc):
         self.close()
 
+    def _chunks(self) -> Iterator[bytes]:
+        if not self._gzip:
+            while chunk := self._raw.read(READ_CHUNK_BYTES):
+                yield chunk
+            return
+        inflater = zlib.decompressobj(wbits=31)
+        while data := self._raw.read(READ_CHUNK_BYTES):
+            while data:
+                try:
+                    out = inflater.decompress(data)
+                except zlib.error as exc:
+                    raise FormatError(self.path, f"not a valid gzip file ({exc})",
+                                      line=self.lines_read + 1) from None
+                if out:
+                    yield out
+                data = b""
+                if inflater.eof and inflater.unused_data:
+                    # Another gzip member follows (concatenated files are valid gzip).
+                    data = inflater.unused_data
+                    inflater = zlib.decompressobj(wbits=31)
+        # Stream stopped before its end marker: cut off (crash, power loss).
+        self._cut_off = not inflater.eof
+
+    def _iter_lines(self) -> Iterator[tuple[int, str]]:
+        """(line number, text) of every whole line; a cut-off last line is warned about."""
+        self._cut_off = False
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        rest = ""
+        number = 0
+        for chunk in self._chunks():
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError:
+                raise FormatError(self.path, "not UTF-8 text", line=number + 1) from None
+            lines = (rest + text).split("\n")
+            rest = lines.pop()
+            for line in lines:
+                number += 1
+                self.lines_read = number
+                yield number, line
+        if rest:
+            number += 1
+            try:
+                json.loads(rest)
+            except json.JSONDecodeError:
+                self._warn_truncated(number)
+                return
+            self.lines_read = number
+            yield number, rest
+        elif self._cut_off and number:
+            self._warn_truncated(number + 1)
+
     def items(self, batch_size: int = 4096) -> Iterator[NotificationBatch | Event]:
         """Notifications in batches of up to `batch_size`, events on their own, in order."""
         batch = NotificationBatch()
-        for item in self._iter_items():
+        times, payloads, chars = batch.t_host_s, batch.payloads, batch.characteristics
+        fromhex = bytes.fromhex
+        for line_no, line in self._lines:
+            # Fast path: exactly the writer's shape {"t": <number>, "h": "<hex>"}.
+            if line.startswith('{"t": ') and line.endswith('"}'):
+                split = line.find(', "h": "', 6)
+                if split > 0:
+                    hex_payload = line[split + 8:-2]
+                    if '"' not in hex_payload:
+                        try:
+                            t = float(line[6:split])
+                            payload = fromhex(hex_payload)
+                        except ValueError:
+                            pass          # the slow path says exactly what is wrong
+                        else:
+                            times.append(t)
+                            payloads.append(payload)
+                            chars.append(None)
+                            if len(payloads) >= batch_size:
+                                yield batch
+                                batch = NotificationBatch()
+                                times, payloads, chars = (batch.t_host_s, batch.payloads,
+                                                          batch.characteristics)
+                            continue
+            item = self._parse_line(line, line_no)
+            if item is None:
+                continue
             if isinstance(item, Notification):
                 batch.append(item)
                 if len(batch) >= batch_size:
                     yield batch
                     batch = NotificationBatch()
-            else:
-                if len(batch):
-                    yield batch
-                    batch = NotificationBatch()
-                yield item
+                    times, payloads, chars = batch.t_host_s, batch.payloads, batch.characteristics
+                continue
+            if len(batch):
+                yield batch
+                batch = NotificationBatch()
+                times, payloads, chars = batch.t_host_s, batch.payloads, batch.characteristics
+            yield item
         if len(batch):
             yield batch
 
-    def _iter_items(self) -> Iterator[Notification | Event]:
-        line_no = 1
-        loads = json.loads
-        unhexlify = binascii.unhexlify
-        while True:
+    def _parse_line(self, line: str, line_no: int) -> Notification | Event | None:
+        if not line.strip():
+            return None
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise FormatError(self.path, f"not JSON ({exc.msg})", line=line_no) from None
+        if not isinstance(obj, dict):
+            raise FormatError(self.path, "not a JSON object", line=line_no)
+        t = obj.get("t")
+        if not isinstance(t, (int, float)) or isinstance(t, bool):
+            raise FormatError(self.path, f"time must be a number, got {t!r}", line=line_no,
+                              field="t")
+        hex_payload = obj.get("h")
+        if hex_payload is not None:
+            if not isinstance(hex_payload, str):
+                raise FormatError(self.path, "payload must be a hex string", line=line_no,
+                                  field="h")
             try:
-                line = self._file.readline()
-            except EOFError:
-                # gzip stream cut off: whatever was decompressed before is already yielded.
-                self._warn_truncated(line_no + 1)
-                return
-            except (OSError, UnicodeDecodeError) as exc:
-                raise FormatError(self.path, f"cannot read: {exc}", line=line_no + 1) from None
-            if not line:
-                return
-            line_no += 1
-            self.lines_read = line_no
-            if not line.endswith("\n"):
-                # The last line has no newline: a whole JSON object is fine, anything
-                # else is a write cut off by a crash.
-                try:
-                    loads(line)
-                except json.JSONDecodeError:
-                    self._warn_truncated(line_no)
-                    return
-            if not line.strip():
-                continue
-            try:
-                obj = loads(line)
-            except json.JSONDecodeError as exc:
-                raise FormatError(self.path, f"not JSON ({exc.msg})", line=line_no) from None
-            if not isinstance(obj, dict):
-                raise FormatError(self.path, "not a JSON object", line=line_no)
-            t = obj.get("t")
-            if not isinstance(t, (int, float)) or isinstance(t, bool):
-                raise FormatError(self.path, f"time must be a number, got {t!r}", line=line_no,
-                                  field="t")
-            hex_payload = obj.get("h")
-            if hex_payload is not None:
-                if not isinstance(hex_payload, str):
-                    raise FormatError(self.path, "payload must be a hex string", line=line_no,
-                                      field="h")
-                try:
-                    payload = unhexlify(hex_payload)
-                except (binascii.Error, ValueError):
-                    raise FormatError(self.path, f"bad hex {hex_payload[:40]!r}", line=line_no,
-                                      field="h") from None
-                yield Notification(float(t), payload, obj.get("c"))
-            elif isinstance(obj.get("event"), str):
-                data = {k: v for k, v in obj.items() if k not in ("t", "event")}
-                yield Event(float(t), obj["event"], data)
-            else:
-                raise FormatError(self.path, "neither a notification ('h') nor an event ('event')",
-                                  line=line_no)
+                payload = binascii.unhexlify(hex_payload)
+            except (binascii.Error, ValueError):
+                raise FormatError(self.path, f"bad hex {hex_payload[:40]!r}", line=line_no,
+                                  field="h") from None
+            return Notification(float(t), payload, obj.get("c"))
+        if isinstance(obj.get("event"), str):
+            data = {k: v for k, v in obj.items() if k not in ("t", "event")}
+            return Event(float(t), obj["event"], data)
+        raise FormatError(self.path, "neither a notification ('h') nor an event ('event')",
+                          line=line_no)
 
     def _warn_truncated(self, line_no: int) -> None:
         self.truncated = True
         warnings.warn(f"{self.path}, line {line_no}: file ends mid-line (cut off?); "
-                      f"read up to the last whole line", TruncatedFileWarning, stacklevel=3)
+                      f"read up to the last whole line", TruncatedFileWarning, stacklevel=4)
 
 
 def make_header(profile: str, config: dict[str, Any], *, device: dict[str, Any] | None = None,

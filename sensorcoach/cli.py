@@ -28,6 +28,36 @@ def cmd_info(args) -> int:
     return 0
 
 
+def cmd_analyze(args) -> int:
+    from .detect import analyze
+    result = analyze(args.path)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{args.path}: {result['duration_s']:.1f} s, {len(result['sets'])} set(s)")
+    for s in result["sets"]:
+        extra = ""
+        if s["exercise"] == "knee_to_chest":
+            extra = f", {s['hold_s']:.1f} s in the posture"
+        elif s["exercise"] == "hip_bridge" and s["reps"]:
+            holds = [r["hold_s"] for r in s["reps"]]
+            extra = f", holds {min(holds):.1f}-{max(holds):.1f} s"
+        print(f"  {s['exercise']:<14} {s['start_s']:7.1f}-{s['end_s']:7.1f} s  "
+              f"{len(s['reps']):3d} reps{extra}")
+    stream = result.get("stream", {})
+    if stream.get("packets"):
+        print(f"  stream: {stream['packets']} packets, {stream['lost']} lost, "
+              f"{stream['corrupt']} corrupt")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluate import evaluate_dir, format_report
+    report = evaluate_dir(args.dir)
+    print(json.dumps(report) if args.json else format_report(report))
+    return 0
+
+
 def cmd_simulate(args) -> int:
     from .simulate.session import SimulationSettings, simulate, write_session
     plan = None
@@ -68,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("analyze", help="find the sets and reps of a recording or sample CSV")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="the result object (formats: analysis result)")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("evaluate", help="analysis against every NAME.labels.json in DIR")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("simulate", help="write a labelled simulated session")
     p.add_argument("out", metavar="OUT", help="NAME.jsonl or NAME.jsonl.gz (labels go beside it)")

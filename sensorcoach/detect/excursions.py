@@ -1,0 +1,300 @@
+"""Excursions of the pelvis away from its resting orientation, frame by frame.
+
+The angle between the current gravity direction and the resting one does not depend
+on how the sensor is mounted. A rep of pelvic tilt or bridge is an excursion that
+comes back; a knee-to-chest set is one long excursion (the posture) with rocking
+on top, counted by a hysteresis counter on the principal rocking axis. Excursions
+that do not come back are position shifts or posture changes and re-baseline.
+
+The state is plain Python floats updated per frame (10 Hz): cheap, and the same for
+any chunking because frames are.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+from .settings import DetectorSettings
+
+DEG = 180.0 / math.pi
+
+
+@dataclass
+class RepCandidate:
+    start_s: float
+    end_s: float
+    peak_deg: float
+    hold_start_s: float
+    hold_end_s: float
+    detected_at_s: float
+
+    @property
+    def hold_s(self) -> float:
+        return max(0.0, self.hold_end_s - self.hold_start_s)
+
+
+@dataclass
+class RockingCandidate:
+    start_s: float
+    end_s: float
+    posture_start_s: float
+    posture_end_s: float
+    peak_deg: float
+    #: (start_s, end_s, detected_at_s) per rocking circle
+    circles: list[tuple[float, float, float]] = field(default_factory=list)
+
+    @property
+    def posture_s(self) -> float:
+        return max(0.0, self.posture_end_s - self.posture_start_s)
+
+
+class _Rocking:
+    """Counts rocking swings: hysteresis on the projection of the gravity direction's
+    deviation from the posture centre onto its principal axis."""
+
+    def __init__(self, s: DetectorSettings, u, t_s: float):
+        self.s = s
+        self.c = list(u)
+        self.cov = [0.0] * 6                 # xx, yy, zz, xy, xz, yz
+        self.v = None
+        self.sign = 0
+        self.env = 0.0
+        self.flips: list[tuple[float, float]] = []   # (t_s, done_at_s)
+        self.start_s = t_s
+
+    def update(self, u, dt: float, t_s: float, done_at: float) -> bool:
+        s = self.s
+        kc = dt / (s.rock_centre_tau_s + dt)
+        ka = dt / (s.rock_axis_tau_s + dt)
+        c = self.c
+        for i in range(3):
+            c[i] += kc * (u[i] - c[i])
+        dx, dy, dz = (u[0] - c[0]) * DEG, (u[1] - c[1]) * DEG, (u[2] - c[2]) * DEG
+        cv = self.cov
+        for i, val in enumerate((dx * dx, dy * dy, dz * dz, dx * dy, dx * dz, dy * dz)):
+            cv[i] += ka * (val - cv[i])
+        v = self.v
+        if v is None:
+            norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+            if norm < 1e-6:
+                return False
+            v = (dx / norm, dy / norm, dz / norm)
+        # One power-iteration step: the axis follows the covariance's main direction.
+        wx = cv[0] * v[0] + cv[3] * v[1] + cv[4] * v[2]
+        wy = cv[3] * v[0] + cv[1] * v[1] + cv[5] * v[2]
+        wz = cv[4] * v[0] + cv[5] * v[1] + cv[2] * v[2]
+        norm = math.sqrt(wx * wx + wy * wy + wz * wz)
+        if norm > 1e-12:
+            v = (wx / norm, wy / norm, wz / norm)
+        self.v = v
+        p = dx * v[0] + dy * v[1] + dz * v[2]
+        self.env = max(abs(p), self.env * (1.0 - dt / (2 * s.rock_axis_tau_s)))
+        h = max(s.rock_min_deg, s.rock_relative * self.env)
+        flipped = False
+        if p > h:
+            if self.sign < 0:
+                self.flips.append((t_s, done_at))
+                flipped = True
+            self.sign = 1
+        elif p < -h:
+            if self.sign > 0:
+                self.flips.append((t_s, done_at))
+                flipped = True
+            self.sign = -1
+        return flipped
+
+
+class ExcursionDetector:
+    SETTLING, REST, EXCURSION = "settling", "rest", "excursion"
+
+    def __init__(self, settings: DetectorSettings):
+        self.s = settings
+        self.state = self.SETTLING
+        self.base = None
+        self.prev_u = None
+        self.prev_t = None
+        self.speed = 0.0
+        self.still_since = None
+        self.still_sum = [0.0, 0.0, 0.0]
+        #: Recent (t, angle) while resting, to find where a rep started.
+        self.pre = deque(maxlen=int(round(3.0 / settings.frame_s)))
+        self.typical_peak_deg = 0.0          # set by the set builder: the set's own reps
+        self._reset_excursion()
+
+    def _reset_excursion(self):
+        self.exc_t: list[float] = []
+        self.exc_a: list[float] = []
+        self.peak = 0.0
+        self.high_since = None
+        self.rocking: _Rocking | None = None
+        self.rock_active_from = None
+        self.big_still_since = None
+        self.hold_reported = 0.0
+        self.high_hold_start = None
+
+    @property
+    def start_threshold_deg(self) -> float:
+        return max(self.s.min_start_deg, self.s.relative_start * self.typical_peak_deg)
+
+    def step(self, t_s: float, u, spread_g: float, done_at: float, out: list) -> None:
+        """One frame: `u` the unit gravity direction. Appends candidates/events to `out`."""
+        s = self.s
+        dt = s.frame_s if self.prev_t is None else max(t_s - self.prev_t, 1e-6)
+        if self.prev_u is not None:
+            dot = u[0] * self.prev_u[0] + u[1] * self.prev_u[1] + u[2] * self.prev_u[2]
+            step_deg = math.acos(min(1.0, max(-1.0, dot))) * DEG
+            k = dt / (0.5 + dt)
+            self.speed += k * (step_deg / dt - self.speed)
+        if dt > 1.0:
+            # A gap (disconnect): whatever was in progress is lost, never guessed.
+            self._abort()
+        self.prev_u, self.prev_t = u, t_s
+        vigorous = spread_g > s.vigorous_g
+        still = self.speed < s.still_speed_dps and not vigorous
+        if still:
+            if self.still_since is None:
+                self.still_since = t_s
+                self.still_sum = [0.0, 0.0, 0.0]
+            for i in range(3):
+                self.still_sum[i] += u[i]
+        else:
+            self.still_since = None
+
+        if self.state == self.SETTLING:
+            if still and t_s - self.still_since >= s.settle_s:
+                self.base = _normalise(self.still_sum)
+                self.state = self.REST
+                self.pre.clear()
+            return
+
+        b = self.base
+        a = math.acos(min(1.0, max(-1.0, u[0] * b[0] + u[1] * b[1] + u[2] * b[2]))) * DEG
+        if vigorous:
+            self._abort()
+            return
+
+        if self.state == self.REST:
+            if a > self.start_threshold_deg:
+                self.state = self.EXCURSION
+                self._reset_excursion()
+                out.append({"type": "rep_started", "t_s": t_s})
+            else:
+                if still:
+                    k = dt / (s.baseline_follow_s + dt)
+                    self.base = _normalise([b[i] + k * (u[i] - b[i]) for i in range(3)])
+                self.pre.append((t_s, a))
+                return
+
+        # --- in an excursion ---
+        self.exc_t.append(t_s)
+        self.exc_a.append(a)
+        duration = t_s - self.exc_t[0]
+        if a > self.peak:
+            self.peak = a
+        if a > s.posture_change_deg or duration > s.max_excursion_s:
+            self._abort()
+            return
+        flips = len(self.rocking.flips) if self.rocking else 0
+        if still and t_s - self.still_since >= s.shift_s and flips < s.rock_min_flips:
+            # Settled somewhere else and not coming back: a shift of position.
+            self.base = _normalise(self.still_sum)
+            self.state = self.REST
+            self.pre.clear()
+            self._reset_excursion()
+            return
+        self._update_rocking(u, a, dt, t_s, done_at, out)
+        self._report_hold(a, t_s, out)
+        if a < max(s.return_fraction * self.peak, 0.6 * self.start_threshold_deg):
+            out.append(self._finish(t_s, done_at))
+            self.state = self.REST
+            self.pre.clear()
+            self.pre.append((t_s, a))
+            self._reset_excursion()
+
+    def _abort(self) -> None:
+        self.state = self.SETTLING
+        self.still_since = None
+        self.pre.clear()
+        self._reset_excursion()
+
+    def _update_rocking(self, u, a, dt, t_s, done_at, out) -> None:
+        s = self.s
+        if a >= 0.6 * self.peak:
+            if self.high_since is None:
+                self.high_since = t_s
+        else:
+            self.high_since = None
+        if self.rocking is None:
+            if self.high_since is not None and t_s - self.high_since >= s.rock_settle_s:
+                self.rocking = _Rocking(s, u, t_s)
+            return
+        if a < s.rock_active_fraction * self.peak:
+            return
+        if self.rocking.update(u, dt, t_s, done_at):
+            n = len(self.rocking.flips)
+            if n >= s.rock_min_flips and n % 2 == 1:
+                out.append({"type": "rocking_rep", "count": (n + 1) // 2,
+                            "detected_at_s": done_at, "t_s": t_s})
+
+    def _report_hold(self, a, t_s, out) -> None:
+        """Live hold timer: time spent near the top of the excursion so far."""
+        if self.peak < 2 * self.start_threshold_deg or (self.rocking and self.rocking.flips):
+            return
+        band = self.peak * (1.0 - 2 * self.s.hold_band)
+        if a >= band:
+            if self.high_hold_start is None:
+                self.high_hold_start = t_s
+            held = t_s - self.high_hold_start
+            if held - self.hold_reported >= 0.5:
+                self.hold_reported = held
+                out.append({"type": "hold_progress", "t_s": t_s, "hold_s": round(held, 1)})
+        else:
+            self.high_hold_start = None
+
+    def _finish(self, t_s: float, done_at: float):
+        s = self.s
+        times = [t for t, _ in self.pre] + self.exc_t
+        angles = [a for _, a in self.pre] + self.exc_a
+        peak_i = max(range(len(angles)), key=angles.__getitem__)
+        peak = angles[peak_i]
+        edge = s.edge_fraction * peak
+        start_i = 0
+        for i in range(peak_i, -1, -1):
+            if angles[i] <= edge:
+                start_i = i
+                break
+        start_s = times[start_i]
+        rocking = self.rocking
+        flips = rocking.flips if rocking else []
+        if len(flips) >= s.rock_min_flips:
+            active = [a for t, a in zip(times, angles) if t >= rocking.start_s]
+            level = _median(active) if active else peak
+            posture = [t for t, a in zip(times, angles) if a >= 0.8 * level]
+            posture_start, posture_end = posture[0], posture[-1]
+            flips = [f for f in flips if f[0] <= posture_end + s.frame_s]
+            circles = []
+            count = (len(flips) + 1) // 2
+            begin = rocking.start_s
+            for k in range(1, count + 1):
+                end = flips[2 * k - 1][0] if 2 * k - 1 < len(flips) else posture_end
+                circles.append((begin, end, flips[2 * k - 2][1]))
+                begin = end
+            return RockingCandidate(start_s, t_s, posture_start, posture_end, peak, circles)
+        top = [a for a in angles if a >= 0.7 * peak]
+        plateau = _median(top)
+        band = plateau * (1.0 - s.hold_band)
+        held = [t for t, a in zip(times, angles) if a >= band]
+        return RepCandidate(start_s, t_s, peak, held[0], held[-1], done_at)
+
+
+def _normalise(v):
+    n = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    return (v[0] / n, v[1] / n, v[2] / n)
+
+
+def _median(values):
+    ordered = sorted(values)
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])

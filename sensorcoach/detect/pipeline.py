@@ -1,0 +1,111 @@
+"""The one-call pipeline: samples in chunks -> events while streaming -> the result.
+
+    analyzer = SessionAnalyzer()
+    for block in source.blocks():
+        for event in analyzer.feed(block): ...
+    events = analyzer.finish()
+    result = analyzer.result(stream=source.stats)
+
+`analyze(path)` is the same fed from a file. Any chunking gives the same events and
+result (frames are fixed by sample time; every state carries across chunks).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..samples import SampleBlock
+from .excursions import ExcursionDetector, RepCandidate, RockingCandidate
+from .frames import FrameMaker, Frames
+from .orientation import GravityTracker
+from .settings import DetectorSettings
+from .sets import SetBuilder
+
+RESULT_FORMAT = "sensorcoach-result"
+RESULT_VERSION = 1
+
+
+class SessionAnalyzer:
+    def __init__(self, settings: DetectorSettings | None = None):
+        self.settings = settings or DetectorSettings()
+        self.frames = FrameMaker(self.settings.frame_s)
+        self.gravity = GravityTracker(self.settings)
+        self.excursions = ExcursionDetector(self.settings)
+        self.sets = SetBuilder(self.settings)
+        self.first_t_s: float | None = None
+        self.last_t_s: float | None = None
+        #: The pelvis angle from rest per frame is kept for reports only when asked.
+        self.trace: list[tuple[float, float]] | None = None
+
+    def feed(self, block: SampleBlock) -> list[dict]:
+        if len(block):
+            if self.first_t_s is None:
+                self.first_t_s = float(block.t_s[0])
+            self.last_t_s = float(block.t_s[-1])
+        return self._process(self.frames.feed(block))
+
+    def finish(self) -> list[dict]:
+        out = self._process(self.frames.finish())
+        # An excursion still open at the end never came back: not a rep.
+        self.sets.close(out)
+        return out
+
+    def _process(self, frames: Frames) -> list[dict]:
+        out: list[dict] = []
+        if not len(frames):
+            return out
+        directions = self.gravity.update(frames).tolist()
+        times = frames.t_s.tolist()
+        spreads = frames.spread_g.tolist()
+        done = frames.done_at_s.tolist()
+        det, sets = self.excursions, self.sets
+        found: list[Any] = []
+        for i in range(len(times)):
+            det.typical_peak_deg = sets.typical_peak_deg
+            det.step(times[i], directions[i], spreads[i], done[i], found)
+            if found:
+                for item in found:
+                    if isinstance(item, RepCandidate):
+                        sets.on_rep(item, out)
+                    elif isinstance(item, RockingCandidate):
+                        sets.on_rocking(item, out)
+                    elif item["type"] == "rocking_rep":
+                        sets.on_rocking_rep(item, out)
+                    else:
+                        out.append(item)
+                found.clear()
+            sets.on_time(times[i], out)
+            if self.trace is not None and det.base is not None:
+                b, u = det.base, directions[i]
+                dot = min(1.0, max(-1.0, b[0] * u[0] + b[1] * u[1] + b[2] * u[2]))
+                self.trace.append((times[i], float(np.degrees(np.arccos(dot)))))
+        return out
+
+    def result(self, stream: Any = None) -> dict:
+        duration = (self.last_t_s - self.first_t_s) if self.first_t_s is not None else 0.0
+        result: dict[str, Any] = {"format": RESULT_FORMAT, "version": RESULT_VERSION,
+                                  "duration_s": round(duration, 3), "sets": self.sets.sets}
+        if stream is not None:
+            result["stream"] = stream.as_dict()
+        return result
+
+
+def analyze_source(source, settings: DetectorSettings | None = None,
+                   analyzer: SessionAnalyzer | None = None) -> dict:
+    analyzer = analyzer or SessionAnalyzer(settings)
+    for block in source.blocks():
+        analyzer.feed(block)
+    analyzer.finish()
+    result = analyzer.result(stream=source.stats)
+    if getattr(source, "gaps", None):
+        result["stream"]["gaps"] = [{"start_s": round(g.start_s, 3), "end_s": round(g.end_s, 3)}
+                                    for g in source.gaps]
+    return result
+
+
+def analyze(path: str | Path, settings: DetectorSettings | None = None) -> dict:
+    from ..source import open_source
+    return analyze_source(open_source(path), settings)

@@ -1,0 +1,142 @@
+"""Reps into sets: grouping, "much smaller than the person's own reps", which exercise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .excursions import RepCandidate, RockingCandidate, _median
+from .settings import DetectorSettings
+
+#: How many recent reps define "the person's own reps" in a set.
+TYPICAL_OF_LAST = 5
+#: A rep this many times larger than the set's typical rep starts another set (a
+#: bridge after pelvic tilts: ~25 vs ~9 deg), since within a set reps vary by +-30%.
+NEW_SET_RATIO = 2.2
+
+
+@dataclass
+class _OpenSet:
+    reps: list[RepCandidate] = field(default_factory=list)
+    #: Reps too small for this set, kept in case they are the start of another one.
+    small: list[RepCandidate] = field(default_factory=list)
+
+    @property
+    def typical_deg(self) -> float:
+        return _median([r.peak_deg for r in self.reps[-TYPICAL_OF_LAST:]]) if self.reps else 0.0
+
+
+def classify(peaks_deg: list[float], s: DetectorSettings) -> str:
+    return "hip_bridge" if _median(peaks_deg) >= s.bridge_min_deg else "pelvic_tilt"
+
+
+class SetBuilder:
+    def __init__(self, settings: DetectorSettings):
+        self.s = settings
+        self.open: _OpenSet | None = None
+        self.sets: list[dict] = []
+        self.rocking_live = 0
+
+    @property
+    def typical_peak_deg(self) -> float:
+        return self.open.typical_deg if self.open else 0.0
+
+    def on_time(self, t_s: float, out: list) -> None:
+        """Close the open set once the pause since its last rep is too long."""
+        if self.open and self.open.reps and t_s - self.open.reps[-1].end_s > self.s.set_gap_s:
+            self.close(out)
+
+    def on_rep(self, rep: RepCandidate, out: list) -> None:
+        s = self.s
+        current = self.open
+        if current and current.reps and rep.start_s - current.reps[-1].end_s > s.set_gap_s:
+            self.close(out)
+            current = None
+        if current and current.reps:
+            typical = current.typical_deg
+            if rep.peak_deg > NEW_SET_RATIO * typical and len(current.reps) >= s.min_set_reps:
+                self.close(out)
+                current = None
+            elif rep.peak_deg < s.relative_min_peak * typical:
+                current.small.append(rep)
+                recent = current.small[-s.min_set_reps:]
+                consistent = (len(recent) == s.min_set_reps
+                              and max(r.peak_deg for r in recent)
+                              < 2.0 * min(r.peak_deg for r in recent)
+                              and all(b.start_s - a.end_s <= s.set_gap_s
+                                      for a, b in zip(recent, recent[1:]))
+                              and recent[0].start_s > current.reps[-1].end_s)
+                if not consistent:
+                    return
+                # Several consistent smaller reps after the set: a new, smaller exercise.
+                self.close(out)
+                self.open = _OpenSet(reps=list(recent))
+                for i, r in enumerate(recent, start=1):
+                    self._announce(r, i, out)
+                return
+        if current is None:
+            current = self.open = _OpenSet()
+        current.small.clear()
+        current.reps.append(rep)
+        self._announce(rep, len(current.reps), out)
+
+    def _announce(self, rep: RepCandidate, count: int, out: list) -> None:
+        exercise = classify([r.peak_deg for r in self.open.reps], self.s)
+        if count == 1:
+            out.append({"type": "set_started", "t_s": rep.start_s, "exercise": exercise,
+                        "detected_at_s": rep.detected_at_s})
+        out.append({"type": "rep_counted", "exercise": exercise, "count": count,
+                    "detected_at_s": rep.detected_at_s, "rep": _rep_json(rep, exercise)})
+
+    def on_rocking_rep(self, event: dict, out: list) -> None:
+        """A circle counted while the knee-to-chest posture is still held (live only)."""
+        if self.open and self.open.reps:
+            self.close(out)
+        if event["count"] == 2 or (event["count"] > 2 and self.rocking_live == 0):
+            out.append({"type": "set_started", "t_s": event["t_s"], "exercise": "knee_to_chest",
+                        "detected_at_s": event["detected_at_s"]})
+        for count in range(self.rocking_live + 1, event["count"] + 1):
+            out.append({"type": "rep_counted", "exercise": "knee_to_chest", "count": count,
+                        "detected_at_s": event["detected_at_s"]})
+        self.rocking_live = event["count"]
+
+    def on_rocking(self, cand: RockingCandidate, out: list) -> None:
+        self.close(out)
+        self.rocking_live = 0
+        reps = [{"start_s": round(a, 3), "end_s": round(b, 3), "detected_at_s": round(d, 3)}
+                for a, b, d in cand.circles]
+        result = {"exercise": "knee_to_chest", "start_s": round(cand.start_s, 3),
+                  "end_s": round(cand.end_s, 3), "hold_s": round(cand.posture_s, 2),
+                  "posture_start_s": round(cand.posture_start_s, 3),
+                  "posture_end_s": round(cand.posture_end_s, 3),
+                  "peak_deg": round(cand.peak_deg, 1), "reps": reps}
+        self.sets.append(result)
+        out.append({"type": "set_ended", "t_s": cand.end_s, "set": result})
+
+    def close(self, out: list) -> None:
+        current, self.open = self.open, None
+        if not current or not current.reps:
+            return
+        reps = current.reps
+        # Reps before the set got going that are much smaller than its final typical
+        # rep (a fidget just before the first rep) are not reps.
+        typical = _median([r.peak_deg for r in reps])
+        reps = [r for r in reps if r.peak_deg >= self.s.relative_min_peak * typical]
+        if len(reps) < self.s.min_set_reps:
+            out.append({"type": "set_discarded", "t_s": current.reps[-1].end_s,
+                        "reps": len(current.reps)})
+            return
+        exercise = classify([r.peak_deg for r in reps], self.s)
+        result = {"exercise": exercise, "start_s": round(reps[0].start_s, 3),
+                  "end_s": round(reps[-1].end_s, 3),
+                  "peak_deg": round(_median([r.peak_deg for r in reps]), 1),
+                  "reps": [_rep_json(r, exercise) for r in reps]}
+        self.sets.append(result)
+        out.append({"type": "set_ended", "t_s": reps[-1].end_s, "set": result})
+
+
+def _rep_json(rep: RepCandidate, exercise: str) -> dict:
+    out = {"start_s": round(rep.start_s, 3), "end_s": round(rep.end_s, 3),
+           "detected_at_s": round(rep.detected_at_s, 3), "peak_deg": round(rep.peak_deg, 1)}
+    if exercise == "hip_bridge" or rep.hold_s > 0:
+        out["hold_s"] = round(rep.hold_s, 2)
+    return out

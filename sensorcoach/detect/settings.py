@@ -1,0 +1,85 @@
+"""Settings of the exercise detector: every constant with its unit and its reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    # --- frames and orientation ---------------------------------------------------
+    #: The detector works on 10 Hz frames (means of the samples in each 0.1 s of
+    #: sample time): the fastest exercise movement takes ~0.6 s, so 10 Hz resolves it
+    #: and keeps per-frame work (the state machine) small whatever the sensor rate.
+    frame_s: float = 0.1
+    #: Complementary filter: how long the gyroscope is trusted before the
+    #: accelerometer pulls the gravity estimate back, s. 1 s removes the linear
+    #: acceleration of a bridge lift (~0.06 g for ~1 s) while gyro bias (a few deg/s)
+    #: cannot pull the estimate off by more than a few degrees.
+    fusion_tau_s: float = 1.0
+    #: Without a gyroscope: low-pass time constant on the frame means, s. Short, so
+    #: the rep timing stays within a frame or two.
+    acc_lowpass_tau_s: float = 0.2
+    # --- rest and baseline -------------------------------------------------------------
+    #: Gravity direction speed under which the person counts as still, deg/s. Quiet
+    #: breathing rocks the supine pelvis by <= 0.6 deg at <= 0.33 Hz: <= 1.3 deg/s.
+    still_speed_dps: float = 3.0
+    #: Being still this long sets the resting baseline, s (a settled posture).
+    settle_s: float = 1.5
+    #: While resting the baseline follows slow drift with this time constant, s
+    #: (sensor warming, sinking into the mat), far slower than any rep.
+    baseline_follow_s: float = 10.0
+    # --- rep excursions ----------------------------------------------------------------
+    #: Smallest excursion from rest that can start a rep, deg. Real pelvic tilts
+    #: measured at the thigh are as small as 2-4 deg (MEx); breathing stays under
+    #: ~1.2 deg peak to peak.
+    min_start_deg: float = 1.8
+    #: Within a set a rep must reach this fraction of the set's typical rep to start
+    #: (and to count): "much smaller than the person's own reps is not a rep".
+    relative_start: float = 0.35
+    relative_min_peak: float = 0.45
+    #: An excursion ends (the rep is counted) when it is back under this fraction of
+    #: its peak: early enough for prompt feedback, late enough to be sure.
+    return_fraction: float = 0.3
+    #: Rep start and end are where the angle crosses this fraction of the peak.
+    edge_fraction: float = 0.15
+    #: Hold: time within this fraction of the plateau below it (bridge hold, held tilt).
+    hold_band: float = 0.07
+    #: Still at a new orientation this long without coming back: the person shifted
+    #: position, not a rep, s. Longer than the longest bridge hold people do (~11 s).
+    shift_s: float = 15.0
+    #: Beyond this angle from rest it is a posture change (lying down, getting up,
+    #: rolling over), not an exercise, deg. Bridges and knee hugs stay under ~45 deg.
+    posture_change_deg: float = 55.0
+    #: Longest excursion that can be an exercise, s (a knee-to-chest set of 10 slow
+    #: circles is ~60 s).
+    max_excursion_s: float = 120.0
+    #: Acceleration spread within a frame above this means walking or getting up, g
+    #: (heel strikes give 0.1-0.5 g; lying exercises stay under ~0.03 g).
+    vigorous_g: float = 0.08
+    # --- knee-to-chest rocking -----------------------------------------------------------
+    #: A rocking swing must exceed this many degrees either side of the posture centre,
+    #: and this fraction of the recent swing amplitude (hysteresis).
+    rock_min_deg: float = 1.5
+    rock_relative: float = 0.35
+    #: Posture centre and principal rocking axis follow with these time constants, s
+    #: (about one slow circle, 2.5-5 s).
+    rock_centre_tau_s: float = 3.0
+    rock_axis_tau_s: float = 6.0
+    #: Held in the posture (above this fraction of the excursion's peak) this long
+    #: before rocking is counted, s: the knee pull itself is not a rock.
+    rock_settle_s: float = 1.0
+    rock_active_fraction: float = 0.4
+    #: Swings needed before a long excursion counts as knee-to-chest rocking: three
+    #: half-swings, more than any bridge's lift and lowering can make.
+    rock_min_flips: int = 3
+    # --- sets ------------------------------------------------------------------------------
+    #: A pause longer than this between reps starts a new set, s. Within a set people
+    #: pause up to ~8 s; between sets they rest longer.
+    set_gap_s: float = 12.0
+    #: Fewest reps that make a set: fewer are fidgets or a false start.
+    min_set_reps: int = 3
+    #: Typical rep amplitude that separates bridges from pelvic tilts at the pelvis,
+    #: deg: active posterior tilt is ~9 deg (4.5-16), a bridge lifts the pelvis by
+    #: 20-35 deg.
+    bridge_min_deg: float = 17.0

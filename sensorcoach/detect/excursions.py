@@ -116,6 +116,7 @@ class ExcursionDetector:
         self.prev_u = None
         self.prev_t = None
         self.speed = 0.0
+        self.vigour = 0.0
         self.still_since = None
         self.still_sum = [0.0, 0.0, 0.0]
         #: Recent (t, angle) while resting, to find where a rep started.
@@ -135,6 +136,11 @@ class ExcursionDetector:
         self.high_hold_start = None
 
     @property
+    def busy_since_s(self) -> float | None:
+        """When the excursion in progress started, or None."""
+        return self.exc_t[0] if self.state == self.EXCURSION and self.exc_t else None
+
+    @property
     def start_threshold_deg(self) -> float:
         return max(self.s.min_start_deg, self.s.relative_start * self.typical_peak_deg)
 
@@ -148,10 +154,15 @@ class ExcursionDetector:
             k = dt / (0.5 + dt)
             self.speed += k * (step_deg / dt - self.speed)
         if dt > 1.0:
-            # A gap (disconnect): whatever was in progress is lost, never guessed.
-            self._abort()
+            # A gap (disconnect): whatever was in progress is lost, never guessed; the
+            # resting orientation is kept, so reps after the gap count again.
+            self._reset_excursion()
+            self.pre.clear()
+            self.state = self.REST if self.base is not None else self.SETTLING
         self.prev_u, self.prev_t = u, t_s
-        vigorous = spread_g > s.vigorous_g
+        # Vigour must last (walking, getting up), a single knock on the sensor is not it.
+        self.vigour += dt / (s.vigour_tau_s + dt) * (spread_g - self.vigour)
+        vigorous = self.vigour > s.vigorous_g
         still = self.speed < s.still_speed_dps and not vigorous
         if still:
             if self.still_since is None:
@@ -172,7 +183,7 @@ class ExcursionDetector:
         b = self.base
         a = math.acos(min(1.0, max(-1.0, u[0] * b[0] + u[1] * b[1] + u[2] * b[2]))) * DEG
         if vigorous:
-            self._abort()
+            self._abort("vigorous")
             return
 
         if self.state == self.REST:
@@ -194,7 +205,7 @@ class ExcursionDetector:
         if a > self.peak:
             self.peak = a
         if a > s.posture_change_deg or duration > s.max_excursion_s:
-            self._abort()
+            self._abort("posture change" if a > s.posture_change_deg else "too long")
             return
         flips = len(self.rocking.flips) if self.rocking else 0
         if still and t_s - self.still_since >= s.shift_s and flips < s.rock_min_flips:
@@ -213,7 +224,9 @@ class ExcursionDetector:
             self.pre.append((t_s, a))
             self._reset_excursion()
 
-    def _abort(self) -> None:
+    def _abort(self, reason: str) -> None:
+        """Drop what is in progress and find the resting posture again."""
+        self.abort_reason = reason
         self.state = self.SETTLING
         self.still_since = None
         self.pre.clear()
@@ -235,7 +248,7 @@ class ExcursionDetector:
         if self.rocking.update(u, dt, t_s, done_at):
             n = len(self.rocking.flips)
             if n >= s.rock_min_flips and n % 2 == 1:
-                out.append({"type": "rocking_rep", "count": (n + 1) // 2,
+                out.append({"type": "rocking_rep", "count": rocking_count(n),
                             "detected_at_s": done_at, "t_s": t_s})
 
     def _report_hold(self, a, t_s, out) -> None:
@@ -274,12 +287,14 @@ class ExcursionDetector:
             posture = [t for t, a in zip(times, angles) if a >= 0.8 * level]
             posture_start, posture_end = posture[0], posture[-1]
             flips = [f for f in flips if f[0] <= posture_end + s.frame_s]
+            # The first swing past the threshold is a half circle of its own, and every
+            # flip adds one: circle k is complete at flip 2k - 1.
             circles = []
-            count = (len(flips) + 1) // 2
             begin = rocking.start_s
-            for k in range(1, count + 1):
-                end = flips[2 * k - 1][0] if 2 * k - 1 < len(flips) else posture_end
-                circles.append((begin, end, flips[2 * k - 2][1]))
+            for k in range(1, rocking_count(len(flips)) + 1):
+                i = 2 * k - 2
+                end, seen = (flips[i] if i < len(flips) else (posture_end, flips[-1][1]))
+                circles.append((begin, end, seen))
                 begin = end
             return RockingCandidate(start_s, t_s, posture_start, posture_end, peak, circles)
         top = [a for a in angles if a >= 0.7 * peak]
@@ -287,6 +302,11 @@ class ExcursionDetector:
         band = plateau * (1.0 - s.hold_band)
         held = [t for t, a in zip(times, angles) if a >= band]
         return RepCandidate(start_s, t_s, peak, held[0], held[-1], done_at)
+
+
+def rocking_count(flips: int) -> int:
+    """Full circles from swing reversals: the first swing is a half circle, each flip another."""
+    return (flips + 1) // 2 if flips % 2 else flips // 2 + 1
 
 
 def _normalise(v):

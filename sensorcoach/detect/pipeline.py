@@ -77,7 +77,7 @@ class SessionAnalyzer:
                     else:
                         out.append(item)
                 found.clear()
-            sets.on_time(times[i], out)
+            sets.on_time(times[i], det.busy_since_s, out)
             if self.trace is not None and det.base is not None:
                 b, u = det.base, directions[i]
                 dot = min(1.0, max(-1.0, b[0] * u[0] + b[1] * u[1] + b[2] * u[2]))

@@ -40,9 +40,14 @@ class SetBuilder:
     def typical_peak_deg(self) -> float:
         return self.open.typical_deg if self.open else 0.0
 
-    def on_time(self, t_s: float, out: list) -> None:
-        """Close the open set once the pause since its last rep is too long."""
-        if self.open and self.open.reps and t_s - self.open.reps[-1].end_s > self.s.set_gap_s:
+    def on_time(self, t_s: float, busy_since_s: float | None, out: list) -> None:
+        """Close the open set once the pause since its last rep is too long.
+
+        `busy_since_s`: start of an excursion still in progress (a long bridge hold may
+        be the next rep): the pause is then measured up to that start.
+        """
+        now = t_s if busy_since_s is None else busy_since_s
+        if self.open and self.open.reps and now - self.open.reps[-1].end_s > self.s.set_gap_s:
             self.close(out)
 
     def on_rep(self, rep: RepCandidate, out: list) -> None:

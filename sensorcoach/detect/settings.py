@@ -57,6 +57,8 @@ class DetectorSettings:
     #: Acceleration spread within a frame above this means walking or getting up, g
     #: (heel strikes give 0.1-0.5 g; lying exercises stay under ~0.03 g).
     vigorous_g: float = 0.08
+    #: ... averaged with this time constant, s: a step lasts ~0.5 s, a knock 0.05 s.
+    vigour_tau_s: float = 0.4
     # --- knee-to-chest rocking -----------------------------------------------------------
     #: A rocking swing must exceed this many degrees either side of the posture centre,
     #: and this fraction of the recent swing amplitude (hysteresis).

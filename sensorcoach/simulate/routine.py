@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.interpolate import PchipInterpolator
 
 from ..formats.labels import LabelRep, LabelSet
 from .person import Person
@@ -162,10 +163,17 @@ class Routine:
         reps = tuple(LabelRep(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:]))
         direction = self.rng.choice([-1.0, 1.0])   # clockwise or not
 
-        def rocking(t, e=edges, a=np.array(amps), d=direction):
-            k = np.clip(np.searchsorted(e, t, side="right") - 1, 0, len(a) - 1)
-            phase = 2 * np.pi * (k + np.clip((t - e[k]) / (e[k + 1] - e[k]), 0, 1))
-            env = window(t, e[0], e[-1], 0.25 * p.ktc_circle_s) * a[k]
+        # Phase and amplitude are smooth (C1) through the circle boundaries: a person
+        # changes pace gradually, and a jump in angular rate would be an impossible
+        # acceleration spike at the sensor.
+        phase_of = PchipInterpolator(edges, 2 * np.pi * np.arange(len(edges)))
+        mids = np.r_[edges[0], 0.5 * (edges[:-1] + edges[1:]), edges[-1]]
+        amp_of = PchipInterpolator(mids, np.r_[amps[0], amps, amps[-1]])
+
+        def rocking(t, e=edges, d=direction):
+            inside = np.clip(t, e[0], e[-1])
+            phase = phase_of(inside)
+            env = window(t, e[0], e[-1], 0.25 * p.ktc_circle_s) * amp_of(inside)
             return {"roll_deg": d * p.ktc_roll_deg * env * np.sin(phase),
                     "tilt_deg": p.ktc_pitch_deg * env * (1 - np.cos(phase))}
 

@@ -127,6 +127,8 @@ class ExcursionDetector:
     def _reset_excursion(self):
         self.exc_t: list[float] = []
         self.exc_a: list[float] = []
+        self.exc_u: list = []
+        self.live_circles: list[float] = []       # detected_at of circles counted live
         self.peak = 0.0
         self.high_since = None
         self.rocking: _Rocking | None = None
@@ -201,6 +203,7 @@ class ExcursionDetector:
         # --- in an excursion ---
         self.exc_t.append(t_s)
         self.exc_a.append(a)
+        self.exc_u.append(u)
         duration = t_s - self.exc_t[0]
         if a > self.peak:
             self.peak = a
@@ -208,7 +211,8 @@ class ExcursionDetector:
             self._abort("posture change" if a > s.posture_change_deg else "too long")
             return
         flips = len(self.rocking.flips) if self.rocking else 0
-        if still and t_s - self.still_since >= s.shift_s and flips < s.rock_min_flips:
+        settle_for = s.shift_small_s if self.peak < s.small_excursion_deg else s.shift_s
+        if still and t_s - self.still_since >= settle_for and flips < s.rock_min_flips:
             # Settled somewhere else and not coming back: a shift of position.
             self.base = _normalise(self.still_sum)
             self.state = self.REST
@@ -248,6 +252,8 @@ class ExcursionDetector:
         if self.rocking.update(u, dt, t_s, done_at):
             n = len(self.rocking.flips)
             if n >= s.rock_min_flips and n % 2 == 1:
+                while len(self.live_circles) < rocking_count(n):
+                    self.live_circles.append(done_at)
                 out.append({"type": "rocking_rep", "count": rocking_count(n),
                             "detected_at_s": done_at, "t_s": t_s})
 
@@ -266,6 +272,38 @@ class ExcursionDetector:
         else:
             self.high_hold_start = None
 
+    def _recount_rocking(self, start_s, t_s, peak, done_at):
+        """Count the circles of a finished knee-to-chest posture with hindsight: centre
+        and axis from the whole posture, so the first swings count as well as the rest."""
+        s = self.s
+        rocking = self.rocking
+        times, angles, dirs = self.exc_t, self.exc_a, self.exc_u
+        active = [a for t, a in zip(times, angles) if t >= rocking.start_s]
+        level = _median(active) if active else peak
+        inside = [i for i, a in enumerate(angles) if a >= 0.8 * level]
+        if len(inside) < 10:
+            return None
+        first, last = inside[0], inside[-1]
+        posture_t = times[first:last + 1]
+        p = _principal_projection(dirs[first:last + 1])
+        ordered = sorted(abs(x) for x in p)
+        swing = ordered[int(0.9 * (len(ordered) - 1))]       # robust swing amplitude
+        h = max(s.rock_min_deg, s.rock_relative * swing)
+        flips = _swing_flips(posture_t, p, h)
+        if len(flips) < s.rock_min_flips:
+            return None
+        # With hindsight every swing is seen, but the knee pull and the release at the
+        # edges of the posture can add a half swing: N circles make 2N - 1 or 2N flips.
+        circles = []
+        begin = rocking.start_s
+        for k in range(1, (len(flips) + 1) // 2 + 1):
+            i = 2 * k - 2
+            end = flips[i] if i < len(flips) else times[last]
+            seen = self.live_circles[k - 1] if k <= len(self.live_circles) else done_at
+            circles.append((begin, end, seen))
+            begin = end
+        return RockingCandidate(start_s, t_s, times[first], times[last], peak, circles)
+
     def _finish(self, t_s: float, done_at: float):
         s = self.s
         times = [t for t, _ in self.pre] + self.exc_t
@@ -280,23 +318,10 @@ class ExcursionDetector:
                 break
         start_s = times[start_i]
         rocking = self.rocking
-        flips = rocking.flips if rocking else []
-        if len(flips) >= s.rock_min_flips:
-            active = [a for t, a in zip(times, angles) if t >= rocking.start_s]
-            level = _median(active) if active else peak
-            posture = [t for t, a in zip(times, angles) if a >= 0.8 * level]
-            posture_start, posture_end = posture[0], posture[-1]
-            flips = [f for f in flips if f[0] <= posture_end + s.frame_s]
-            # The first swing past the threshold is a half circle of its own, and every
-            # flip adds one: circle k is complete at flip 2k - 1.
-            circles = []
-            begin = rocking.start_s
-            for k in range(1, rocking_count(len(flips)) + 1):
-                i = 2 * k - 2
-                end, seen = (flips[i] if i < len(flips) else (posture_end, flips[-1][1]))
-                circles.append((begin, end, seen))
-                begin = end
-            return RockingCandidate(start_s, t_s, posture_start, posture_end, peak, circles)
+        if rocking is not None and len(rocking.flips) >= s.rock_min_flips:
+            candidate = self._recount_rocking(start_s, t_s, peak, done_at)
+            if candidate is not None:
+                return candidate
         top = [a for a in angles if a >= 0.7 * peak]
         plateau = _median(top)
         band = plateau * (1.0 - s.hold_band)
@@ -304,9 +329,33 @@ class ExcursionDetector:
         return RepCandidate(start_s, t_s, peak, held[0], held[-1], done_at)
 
 
+def _swing_flips(times, p, h):
+    """Times at which `p` swings from beyond +h to beyond -h or back."""
+    flips, sign = [], 0
+    for t, x in zip(times, p):
+        if x > h:
+            if sign < 0:
+                flips.append(t)
+            sign = 1
+        elif x < -h:
+            if sign > 0:
+                flips.append(t)
+            sign = -1
+    return flips
+
+
 def rocking_count(flips: int) -> int:
     """Full circles from swing reversals: the first swing is a half circle, each flip another."""
     return (flips + 1) // 2 if flips % 2 else flips // 2 + 1
+
+
+def _principal_projection(vectors):
+    """Deviation from the mean projected on the main axis of variation, in degrees."""
+    import numpy as np
+    x = np.asarray(vectors, dtype=float)
+    d = (x - x.mean(axis=0)) * DEG
+    _, _, vt = np.linalg.svd(d, full_matrices=False)
+    return d @ vt[0]
 
 
 def _normalise(v):

@@ -26,6 +26,9 @@ class GravityTracker:
         self.s = settings
         self._g: tuple[float, float, float] | None = None
         self._last_index: int | None = None
+        #: Gyroscope offset, deg/s, learnt while the accelerometer says nothing turns.
+        self.gyro_bias_dps = [0.0, 0.0, 0.0]
+        self._prev_acc: tuple[float, float, float] | None = None
 
     def update(self, frames: Frames) -> np.ndarray:
         """Unit gravity direction per frame, (n, 3).
@@ -48,8 +51,27 @@ class GravityTracker:
         out = [None] * len(acc)
         g = self._g
         last = self._last_index
+        bias = self.gyro_bias_dps
+        prev = self._prev_acc
+        steady_cos = math.cos(self.s.bias_steady_deg * deg)
         for i in range(len(acc)):
             ax, ay, az = acc[i]
+            steady = False
+            if prev is not None:
+                # Frame-to-frame the specific force keeps its direction: nothing turns,
+                # so what the gyroscope reads is its offset.
+                px, py, pz = prev
+                dot = ax * px + ay * py + az * pz
+                norms = math.sqrt((ax * ax + ay * ay + az * az) * (px * px + py * py + pz * pz))
+                steady = norms > 0 and dot / norms > steady_cos
+                if steady and has[i]:
+                    wx, wy, wz = gyro[i]
+                    if abs(wx) + abs(wy) + abs(wz) < self.s.bias_max_dps:
+                        k = dt_frame / (self.s.bias_tau_s + dt_frame)
+                        bias[0] += k * (wx - bias[0])
+                        bias[1] += k * (wy - bias[1])
+                        bias[2] += k * (wz - bias[2])
+            prev = (ax, ay, az)
             dt = dt_frame if last is None else (index[i] - last) * dt_frame
             last = index[i]
             if g is None or dt > RESTART_GAP_S:
@@ -58,11 +80,14 @@ class GravityTracker:
                 gx, gy, gz = g
                 if has[i]:
                     wx, wy, wz = gyro[i]
-                    wx, wy, wz = wx * deg * dt, wy * deg * dt, wz * deg * dt
+                    wx, wy, wz = ((wx - bias[0]) * deg * dt, (wy - bias[1]) * deg * dt,
+                                  (wz - bias[2]) * deg * dt)
                     # Gravity seen from a rotating sensor turns the other way.
                     gx, gy, gz = (gx - (wy * gz - wz * gy), gy - (wz * gx - wx * gz),
                                   gz - (wx * gy - wy * gx))
-                    alpha = dt / (tau + dt)
+                    # Steady specific force: trust it, so a gyro offset not yet learnt
+                    # cannot pull the estimate away while the person lies still.
+                    alpha = dt / ((self.s.acc_lowpass_tau_s if steady else tau) + dt)
                 else:
                     alpha = dt / (self.s.acc_lowpass_tau_s + dt)
                 gx += alpha * (ax - gx)
@@ -72,6 +97,7 @@ class GravityTracker:
             out[i] = g
         self._g = g
         self._last_index = last
+        self._prev_acc = prev
         result = np.array(out)
         return result / np.linalg.norm(result, axis=1, keepdims=True)
 

@@ -17,6 +17,13 @@ class DetectorSettings:
     #: acceleration of a bridge lift (~0.06 g for ~1 s) while gyro bias (a few deg/s)
     #: cannot pull the estimate off by more than a few degrees.
     fusion_tau_s: float = 1.0
+    #: Gyroscope offset learning: while the specific force turns by less than this
+    #: between frames (deg; breathing moves it ~0.05 deg per frame, noise ~0.1), the
+    #: gyroscope reading (if under `bias_max_dps`, the largest offset of consumer
+    #: parts with margin) is averaged into the offset with time constant `bias_tau_s`.
+    bias_steady_deg: float = 0.4
+    bias_max_dps: float = 20.0
+    bias_tau_s: float = 3.0
     #: Without a gyroscope: low-pass time constant on the frame means, s. Short, so
     #: the rep timing stays within a frame or two.
     acc_lowpass_tau_s: float = 0.2
@@ -48,6 +55,11 @@ class DetectorSettings:
     #: Still at a new orientation this long without coming back: the person shifted
     #: position, not a rep, s. Longer than the longest bridge hold people do (~11 s).
     shift_s: float = 15.0
+    #: ... but an excursion smaller than `small_excursion_deg` (no bridge or knee hug
+    #: is that small) is a shift after `shift_small_s`: pelvic tilts are held only
+    #: briefly (0-4 s as taught, ~5 s in the MEx recordings).
+    small_excursion_deg: float = 8.0
+    shift_small_s: float = 6.0
     #: Beyond this angle from rest it is a posture change (lying down, getting up,
     #: rolling over), not an exercise, deg. Bridges and knee hugs stay under ~45 deg.
     posture_change_deg: float = 55.0

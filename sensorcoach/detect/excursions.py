@@ -116,7 +116,9 @@ class ExcursionDetector:
         self.prev_u = None
         self.prev_t = None
         self.speed = 0.0
+        self.recent = deque(maxlen=max(1, int(round(settings.speed_span_s / settings.frame_s))))
         self.vigour = 0.0
+        self.norm_slow = None
         self.still_since = None
         self.still_sum = [0.0, 0.0, 0.0]
         #: Recent (t, angle) while resting, to find where a rep started.
@@ -146,24 +148,37 @@ class ExcursionDetector:
     def start_threshold_deg(self) -> float:
         return max(self.s.min_start_deg, self.s.relative_start * self.typical_peak_deg)
 
-    def step(self, t_s: float, u, spread_g: float, done_at: float, out: list) -> None:
+    def step(self, t_s: float, u, norm_g: float, spread_g: float, done_at: float,
+             out: list) -> None:
         """One frame: `u` the unit gravity direction. Appends candidates/events to `out`."""
         s = self.s
         dt = s.frame_s if self.prev_t is None else max(t_s - self.prev_t, 1e-6)
-        if self.prev_u is not None:
-            dot = u[0] * self.prev_u[0] + u[1] * self.prev_u[1] + u[2] * self.prev_u[2]
-            step_deg = math.acos(min(1.0, max(-1.0, dot))) * DEG
-            k = dt / (0.5 + dt)
-            self.speed += k * (step_deg / dt - self.speed)
+        if self.recent:
+            # Speed over ~0.5 s, not frame to frame: quantisation and noise jitter the
+            # frame means by a fraction of a degree, which per frame looks like motion.
+            t_old, u_old = self.recent[0]
+            dot = u[0] * u_old[0] + u[1] * u_old[1] + u[2] * u_old[2]
+            span = max(t_s - t_old, dt)
+            turned = math.acos(min(1.0, max(-1.0, dot))) * DEG
+            k = dt / (s.speed_tau_s + dt)
+            self.speed += k * (turned / span - self.speed)
+        self.recent.append((t_s, u))
         if dt > 1.0:
+            self.recent.clear()
             # A gap (disconnect): whatever was in progress is lost, never guessed; the
             # resting orientation is kept, so reps after the gap count again.
             self._reset_excursion()
             self.pre.clear()
             self.state = self.REST if self.base is not None else self.SETTLING
         self.prev_u, self.prev_t = u, t_s
-        # Vigour must last (walking, getting up), a single knock on the sensor is not it.
-        self.vigour += dt / (s.vigour_tau_s + dt) * (spread_g - self.vigour)
+        # Vigour: the specific force's magnitude shaking within the frame and against its
+        # own slow level (steps), averaged so it must last; a hip thrust or a knock on
+        # the sensor is brief. The slow level absorbs a miscalibrated magnitude.
+        if self.norm_slow is None:
+            self.norm_slow = norm_g
+        self.norm_slow += dt / (s.norm_tau_s + dt) * (norm_g - self.norm_slow)
+        shake = math.sqrt(spread_g * spread_g + (norm_g - self.norm_slow) ** 2)
+        self.vigour += dt / (s.vigour_tau_s + dt) * (shake - self.vigour)
         vigorous = self.vigour > s.vigorous_g
         still = self.speed < s.still_speed_dps and not vigorous
         if still:
@@ -212,9 +227,10 @@ class ExcursionDetector:
             return
         flips = len(self.rocking.flips) if self.rocking else 0
         settle_for = s.shift_small_s if self.peak < s.small_excursion_deg else s.shift_s
-        if still and t_s - self.still_since >= settle_for and flips < s.rock_min_flips:
+        still_for = t_s - max(self.still_since, self.exc_t[0]) if still else 0.0
+        if still_for >= settle_for and flips < s.rock_min_flips:
             # Settled somewhere else and not coming back: a shift of position.
-            self.base = _normalise(self.still_sum)
+            self.base = u
             self.state = self.REST
             self.pre.clear()
             self._reset_excursion()

@@ -60,12 +60,13 @@ class SessionAnalyzer:
         directions = self.gravity.update(frames).tolist()
         times = frames.t_s.tolist()
         spreads = frames.spread_g.tolist()
+        norms = np.linalg.norm(frames.acc_g, axis=1).tolist()
         done = frames.done_at_s.tolist()
         det, sets = self.excursions, self.sets
         found: list[Any] = []
         for i in range(len(times)):
             det.typical_peak_deg = sets.typical_peak_deg
-            det.step(times[i], directions[i], spreads[i], done[i], found)
+            det.step(times[i], directions[i], norms[i], spreads[i], done[i], found)
             if found:
                 for item in found:
                     if isinstance(item, RepCandidate):

@@ -31,6 +31,9 @@ class DetectorSettings:
     #: Gravity direction speed under which the person counts as still, deg/s. Quiet
     #: breathing rocks the supine pelvis by <= 0.6 deg at <= 0.33 Hz: <= 1.3 deg/s.
     still_speed_dps: float = 3.0
+    #: Speed is the turn over this span, smoothed with this time constant, s.
+    speed_span_s: float = 0.5
+    speed_tau_s: float = 0.3
     #: Being still this long sets the resting baseline, s (a settled posture).
     settle_s: float = 1.5
     #: While resting the baseline follows slow drift with this time constant, s
@@ -66,11 +69,14 @@ class DetectorSettings:
     #: Longest excursion that can be an exercise, s (a knee-to-chest set of 10 slow
     #: circles is ~60 s).
     max_excursion_s: float = 120.0
-    #: Acceleration spread within a frame above this means walking or getting up, g
-    #: (heel strikes give 0.1-0.5 g; lying exercises stay under ~0.03 g).
+    #: Shaking of the specific force above this means walking or getting up, g (steps
+    #: shake the pelvis by 0.1-0.3 g; lying exercises stay under ~0.03 g on average).
     vigorous_g: float = 0.08
-    #: ... averaged with this time constant, s: a step lasts ~0.5 s, a knock 0.05 s.
-    vigour_tau_s: float = 0.4
+    #: ... averaged with this time constant, s: walking goes on, a hip thrust takes
+    #: ~0.5 s and a knock 0.05 s.
+    vigour_tau_s: float = 1.0
+    #: The slow level of |acc| that steps shake about, s.
+    norm_tau_s: float = 5.0
     # --- knee-to-chest rocking -----------------------------------------------------------
     #: A rocking swing must exceed this many degrees either side of the posture centre,
     #: and this fraction of the recent swing amplitude (hysteresis).
@@ -88,9 +94,10 @@ class DetectorSettings:
     #: half-swings, more than any bridge's lift and lowering can make.
     rock_min_flips: int = 3
     # --- sets ------------------------------------------------------------------------------
-    #: A pause longer than this between reps starts a new set, s. Within a set people
-    #: pause up to ~8 s; between sets they rest longer.
-    set_gap_s: float = 12.0
+    #: A pause longer than this between one rep's end and the next one's start starts
+    #: a new set, s. Within a set people pause for breath (3-8 s) on top of their
+    #: usual rest between reps (up to ~4 s for bridges); between sets they rest longer.
+    set_gap_s: float = 15.0
     #: Fewest reps that make a set: fewer are fidgets or a false start.
     min_set_reps: int = 3
     #: Typical rep amplitude that separates bridges from pelvic tilts at the pelvis,

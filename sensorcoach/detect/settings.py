@@ -53,8 +53,10 @@ class DetectorSettings:
     return_fraction: float = 0.3
     #: Rep start and end are where the angle crosses this fraction of the peak.
     edge_fraction: float = 0.15
-    #: Hold: time within this fraction of the plateau below it (bridge hold, held tilt).
-    hold_band: float = 0.07
+    #: Hold: time within this fraction of the plateau below it (bridge hold, held tilt):
+    #: above the sway of a held bridge (~0.5 deg of ~25, 2%), below the ends of the
+    #: lift and lowering.
+    hold_band: float = 0.04
     #: Still at a new orientation this long without coming back: the person shifted
     #: position, not a rep, s. Longer than the longest bridge hold people do (~11 s).
     shift_s: float = 15.0
@@ -71,10 +73,12 @@ class DetectorSettings:
     max_excursion_s: float = 120.0
     #: Shaking of the specific force above this means walking or getting up, g (steps
     #: shake the pelvis by 0.1-0.3 g; lying exercises stay under ~0.03 g on average).
-    vigorous_g: float = 0.08
+    #: Measured: walking reaches 0.12-0.17 g; the most vigorous real bridges (MEx,
+    #: thigh) 0.07-0.09 g with this averaging.
+    vigorous_g: float = 0.10
     #: ... averaged with this time constant, s: walking goes on, a hip thrust takes
     #: ~0.5 s and a knock 0.05 s.
-    vigour_tau_s: float = 1.0
+    vigour_tau_s: float = 2.0
     #: The slow level of |acc| that steps shake about, s.
     norm_tau_s: float = 5.0
     # --- knee-to-chest rocking -----------------------------------------------------------

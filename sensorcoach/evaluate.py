@@ -1,4 +1,9 @@
-"""`sensorcoach evaluate DIR`: the analysis against every NAME.labels.json in DIR."""
+"""`sensorcoach evaluate DIR`: the analysis against every NAME.labels.json in DIR.
+
+Labelled reps that overlap a gap the link left in the data (a disconnect) cannot be
+seen by any method; they are left out of the truth count and the number left out is
+reported. Everything else counts.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +45,8 @@ class SetRow:
     hold_errors_s: list[float] = field(default_factory=list)
     posture_error_s: float | None = None
     latencies_s: list[float] = field(default_factory=list)
+    #: Labelled reps that overlap a link gap: no data, so not counted as truth.
+    in_gaps: int = 0
 
     @property
     def exact(self) -> bool:
@@ -71,9 +78,17 @@ def _match_reps(truth_reps, found_reps):
     return pairs
 
 
+def _outside_gaps(reps, gaps):
+    """Labelled reps the sensor could be seen doing: none that overlaps a link gap."""
+    return tuple(r for r in reps
+                 if not any(_overlap(r.start_s, r.end_s, g["start_s"], g["end_s"]) > 0
+                            for g in gaps))
+
+
 def evaluate_file(labels_path: Path, result: dict) -> tuple[list[SetRow], dict]:
     labels = read_labels(labels_path)
     found_sets = result["sets"]
+    gaps = result.get("stream", {}).get("gaps", [])
     rows = []
     taken: set[int] = set()
     for ts in labels.sets:
@@ -84,14 +99,15 @@ def evaluate_file(labels_path: Path, result: dict) -> tuple[list[SetRow], dict]:
             ov = _overlap(ts.start_s, ts.end_s, fs["start_s"], fs["end_s"])
             if ov > best_overlap:
                 best, best_overlap = j, ov
+        visible = _outside_gaps(ts.reps, gaps)
         row = SetRow(labels_path.name[: -len(".labels.json")], ts.exercise, ts.start_s,
-                     len(ts.reps), 0, None)
+                     len(visible), 0, None, in_gaps=len(ts.reps) - len(visible))
         if best is not None:
             taken.add(best)
             fs = found_sets[best]
             row.found_reps = len(fs["reps"])
             row.found_exercise = fs["exercise"]
-            for t, f in _match_reps(ts.reps, fs["reps"]):
+            for t, f in _match_reps(visible, fs["reps"]):
                 if "detected_at_s" in f:
                     row.latencies_s.append(f["detected_at_s"] - t.end_s)
                 if ts.exercise == "hip_bridge" and t.hold_s is not None and "hold_s" in f:
@@ -129,6 +145,7 @@ def summarise(rows: list[SetRow], outside: list[dict]) -> dict[str, Any]:
     false = sum(o["false_reps"] for o in outside)
     return {
         "sets": n,
+        "reps_in_gaps": sum(r.in_gaps for r in rows),
         "exact_count_rate": round(sum(r.exact for r in rows) / n, 4) if n else None,
         "within_one_rate": round(sum(r.within_one for r in rows) / n, 4) if n else None,
         "recognition_rate": round(sum(r.recognised for r in rows) / n, 4) if n else None,
@@ -171,7 +188,7 @@ def evaluate_dir(directory: str | Path) -> dict[str, Any]:
     return {"summary": summarise(rows, outside), "files": files,
             "sets": [{"file": r.file, "exercise": r.exercise, "start_s": round(r.start_s, 1),
                       "truth": r.truth_reps, "found": r.found_reps,
-                      "found_exercise": r.found_exercise,
+                      "found_exercise": r.found_exercise, "in_gaps": r.in_gaps,
                       "hold_error_s": _round(_median([abs(e) for e in r.hold_errors_s])),
                       "posture_error_s": _round(r.posture_error_s),
                       "latency_s": _round(_median(r.latencies_s))} for r in rows]}
@@ -198,7 +215,9 @@ def format_report(report: dict) -> str:
         return "-" if x is None else f"{x:.2f} s"
 
     lines += ["", f"sets                         {s['sets']}",
-              f"exact count                  {pct(s['exact_count_rate'])}",
+              f"exact count                  {pct(s['exact_count_rate'])}"
+              + (f"  (truth excludes {s['reps_in_gaps']} labelled reps inside link gaps)"
+                 if s["reps_in_gaps"] else ""),
               f"within +-1                   {pct(s['within_one_rate'])}",
               f"right exercise               {pct(s['recognition_rate'])}",
               f"false reps outside sets      {s['false_reps_outside']} in "

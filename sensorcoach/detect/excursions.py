@@ -163,7 +163,7 @@ class ExcursionDetector:
             k = dt / (s.speed_tau_s + dt)
             self.speed += k * (turned / span - self.speed)
         self.recent.append((t_s, u))
-        if dt > 1.0:
+        if dt > s.max_gap_s:
             self.recent.clear()
             # A gap (disconnect): whatever was in progress is lost, never guessed; the
             # resting orientation is kept, so reps after the gap count again.
@@ -226,9 +226,23 @@ class ExcursionDetector:
             self._abort("posture change" if a > s.posture_change_deg else "too long")
             return
         flips = len(self.rocking.flips) if self.rocking else 0
-        settle_for = s.shift_small_s if self.peak < s.small_excursion_deg else s.shift_s
+        if duration >= s.shift_small_s and flips < s.rock_min_flips:
+            window = [i for i, t in enumerate(self.exc_t) if t >= t_s - s.shift_small_s]
+            lowest = min(window, key=self.exc_a.__getitem__)
+            highest = max(self.exc_a[i] for i in window)
+            # Not back for longer than any tilt is held, and either small (no bridge or
+            # knee hug is) or dipping to half its height again and again without
+            # reaching rest (reps about a shifted rest; a held bridge has no such dips,
+            # rocking dips by 15-40%): the person shifted. Rest is the lowest dip.
+            if self.peak < s.small_excursion_deg or _dips(
+                    [self.exc_a[i] for i in window], 0.5 * highest, 0.8 * highest):
+                self.base = self.exc_u[lowest]
+                self.state = self.REST
+                self.pre.clear()
+                self._reset_excursion()
+                return
         still_for = t_s - max(self.still_since, self.exc_t[0]) if still else 0.0
-        if still_for >= settle_for and flips < s.rock_min_flips:
+        if still_for >= s.shift_s and flips < s.rock_min_flips:
             # Settled somewhere else and not coming back: a shift of position.
             self.base = u
             self.state = self.REST
@@ -297,8 +311,8 @@ class ExcursionDetector:
         active = [a for t, a in zip(times, angles) if t >= rocking.start_s]
         level = _median(active) if active else peak
         inside = [i for i, a in enumerate(angles) if a >= 0.8 * level]
-        if len(inside) < 10:
-            return None
+        if len(inside) < 10 or level < s.small_excursion_deg:
+            return None         # hugging the knees tips the pelvis by 15-35 deg
         first, last = inside[0], inside[-1]
         posture_t = times[first:last + 1]
         p = _principal_projection(dirs[first:last + 1])
@@ -343,6 +357,19 @@ class ExcursionDetector:
         band = plateau * (1.0 - s.hold_band)
         held = [t for t, a in zip(times, angles) if a >= band]
         return RepCandidate(start_s, t_s, peak, held[0], held[-1], done_at)
+
+
+def _dips(angles, low, high) -> bool:
+    """True if the angles go above `high`, then under `low`, then above `high` again."""
+    stage = 0
+    for a in angles:
+        if stage == 0 and a >= high:
+            stage = 1
+        elif stage == 1 and a <= low:
+            stage = 2
+        elif stage == 2 and a >= high:
+            return True
+    return False
 
 
 def _swing_flips(times, p, h):

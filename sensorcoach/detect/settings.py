@@ -39,6 +39,10 @@ class DetectorSettings:
     #: While resting the baseline follows slow drift with this time constant, s
     #: (sensor warming, sinking into the mat), far slower than any rep.
     baseline_follow_s: float = 10.0
+    #: Missing data longer than this (a disconnect, a long burst of lost packets) drops
+    #: the excursion in progress, s: shorter holes cannot hide a whole rep (>= 1.2 s up
+    #: and back, plus rest) and the excursion carries on across them.
+    max_gap_s: float = 3.0
     # --- rep excursions ----------------------------------------------------------------
     #: Smallest excursion from rest that can start a rep, deg. Real pelvic tilts
     #: measured at the thigh are as small as 2-4 deg (MEx); breathing stays under
@@ -61,8 +65,9 @@ class DetectorSettings:
     #: position, not a rep, s. Longer than the longest bridge hold people do (~11 s).
     shift_s: float = 15.0
     #: ... but an excursion smaller than `small_excursion_deg` (no bridge or knee hug
-    #: is that small) is a shift after `shift_small_s`: pelvic tilts are held only
-    #: briefly (0-4 s as taught, ~5 s in the MEx recordings).
+    #: is that small) that has not come back after `shift_small_s` re-baselines to
+    #: its lowest dip: pelvic tilts are held only briefly (0-4 s as taught, ~5 s in
+    #: the MEx recordings).
     small_excursion_deg: float = 8.0
     shift_small_s: float = 6.0
     #: Beyond this angle from rest it is a posture change (lying down, getting up,

@@ -1,0 +1,194 @@
+"""Detection: streaming equals batch for any chunking, known answers, real recordings."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from sensorcoach.cli import main
+from sensorcoach.detect import DetectorSettings, SessionAnalyzer, analyze
+from sensorcoach.detect.excursions import rocking_count
+from sensorcoach.detect.frames import FrameMaker
+from sensorcoach.formats import read_labels
+from sensorcoach.samples import SampleBlock
+from sensorcoach.simulate import SimulationSettings, simulate, write_session
+from sensorcoach.source import open_source
+
+RECORDINGS = Path(__file__).resolve().parent.parent / "recordings"
+
+
+def _samples(path) -> SampleBlock:
+    return open_source(path).read_all()
+
+
+@pytest.fixture(scope="module")
+def session_samples():
+    return _samples(RECORDINGS / "sim_14_restless.jsonl.gz")
+
+
+def _run(block: SampleBlock, cuts) -> tuple[list, dict]:
+    analyzer = SessionAnalyzer()
+    events = []
+    edges = [0] + sorted(cuts) + [len(block)]
+    for a, b in zip(edges[:-1], edges[1:]):
+        events += analyzer.feed(block[a:b])
+    events += analyzer.finish()
+    return events, analyzer.result()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_chunking_gives_identical_events_and_result(session_samples, data):
+    n = len(session_samples)
+    cuts = data.draw(st.lists(st.integers(1, n - 1), max_size=40, unique=True))
+    reference = _run(session_samples, [])
+    assert _run(session_samples, cuts) == reference
+
+
+def test_single_sample_chunks_equal_batch(session_samples):
+    part = session_samples[: 60 * 100]          # the first minute, sample by sample
+    assert _run(part, list(range(1, len(part)))) == _run(part, [])
+
+
+def test_streaming_result_equals_analyze():
+    path = RECORDINGS / "sim_12_disconnect.jsonl.gz"
+    source = open_source(path)
+    analyzer = SessionAnalyzer()
+    for block in source.blocks():
+        analyzer.feed(block)
+    analyzer.finish()
+    streamed = analyzer.result(stream=source.stats)
+    batch = analyze(path)
+    streamed["stream"]["gaps"] = batch["stream"]["gaps"]
+    assert streamed == batch
+
+
+def test_frames_do_not_depend_on_chunking(session_samples):
+    part = session_samples[:5000]
+    whole = FrameMaker(0.1)
+    a = [whole.feed(part), whole.finish()]
+    pieces = FrameMaker(0.1)
+    b = [pieces.feed(part[i:i + 7]) for i in range(0, len(part), 7)] + [pieces.finish()]
+    for field in ("index", "t_s", "acc_g", "spread_g", "done_at_s"):
+        x = np.concatenate([getattr(f, field) for f in a])
+        y = np.concatenate([getattr(f, field) for f in b])
+        np.testing.assert_array_equal(x, y)
+
+
+def _count_errors(session, result):
+    found = result["sets"]
+    truth = session.labels.sets
+    return [(t.exercise, len(t.reps), f["exercise"], len(f["reps"]))
+            for t, f in zip(truth, found)], len(found), len(truth)
+
+
+@pytest.mark.parametrize("seed, gyro, placement", [(301, True, "right_hip"),
+                                                   (302, False, "left_hip"),
+                                                   (303, True, "front")])
+def test_known_answer_on_a_calm_simulated_session(tmp_path, seed, gyro, placement):
+    plan = (("pelvic_tilt", 12), ("knee_to_chest", 5), ("hip_bridge", 6))
+    session = simulate(SimulationSettings(seed=seed, plan=plan, gyro=gyro, placement=placement,
+                                          mount="random", behaviour="calm", walking=False,
+                                          sensor_quality="good", radio="clean", disconnects=0,
+                                          odr_hz=50))
+    path, _ = write_session(session, tmp_path / "s.jsonl.gz")
+    result = analyze(path)
+    pairs, n_found, n_truth = _count_errors(session, result)
+    assert n_found == n_truth, pairs
+    for exercise, truth, found_exercise, found in pairs:
+        assert found_exercise == exercise
+        assert abs(found - truth) <= 1, pairs
+    bridges = result["sets"][2]["reps"]
+    true_holds = [r.hold_s for r in session.labels.sets[2].reps]
+    for rep, hold in zip(bridges, true_holds):
+        assert abs(rep["hold_s"] - hold) < 1.0
+
+
+def test_nothing_counted_while_lying_still_or_walking(tmp_path):
+    session = simulate(SimulationSettings(seed=5, plan=(("hip_bridge", 3),), walking=True,
+                                          behaviour="restless", radio="clean", disconnects=0))
+    path, _ = write_session(session, tmp_path / "s.jsonl.gz")
+    result = analyze(path)
+    bridge = session.labels.sets[0]
+    for s in result["sets"]:
+        for r in s["reps"]:
+            assert bridge.start_s - 2 <= r["start_s"] and r["end_s"] <= bridge.end_s + 2
+
+
+@pytest.mark.parametrize("name", sorted(p.name[:-4] for p in RECORDINGS.glob("mex_*.csv")))
+def test_real_mex_recordings_count_within_one(name):
+    labels = read_labels(RECORDINGS / f"{name}.labels.json")
+    result = analyze(RECORDINGS / f"{name}.csv")
+    found = sum(len(s["reps"]) for s in result["sets"])
+    truth = sum(len(s.reps) for s in labels.sets)
+    assert abs(found - truth) <= 1, (found, truth)
+
+
+def test_reps_are_announced_while_streaming():
+    path = RECORDINGS / "sim_01_standard.jsonl.gz"
+    analyzer = SessionAnalyzer()
+    announced = []
+    for block in open_source(path).blocks():
+        for event in analyzer.feed(block):
+            if event["type"] == "rep_counted":
+                announced.append(event["detected_at_s"])
+    assert len(announced) >= 30
+    for s in analyzer.result()["sets"]:
+        for r in s["reps"]:
+            if s["exercise"] == "knee_to_chest":
+                # Rocking is confirmed after three swings, so the first circles are
+                # announced together, but always while the posture is still held.
+                assert r["detected_at_s"] <= s["end_s"] + 0.1   # one frame
+            else:
+                assert r["detected_at_s"] <= r["end_s"] + 1.0
+
+
+def test_rocking_count_of_swings():
+    # The first swing is half a circle, every reversal another half.
+    assert [rocking_count(n) for n in range(1, 8)] == [1, 2, 2, 3, 3, 4, 4]
+
+
+def test_settings_are_frozen():
+    with pytest.raises(Exception):
+        DetectorSettings().frame_s = 1.0
+
+
+def test_analyze_cli_json_follows_the_result_format(capsys):
+    assert main(["analyze", "--json", str(RECORDINGS / "sim_01_standard.jsonl.gz")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["format"] == "sensorcoach-result" and result["version"] == 1
+    assert set(result["stream"]) >= {"packets", "lost", "corrupt"}
+    for s in result["sets"]:
+        assert {"exercise", "start_s", "end_s", "reps"} <= set(s)
+        if s["exercise"] == "knee_to_chest":
+            assert "hold_s" in s
+        for r in s["reps"]:
+            assert {"start_s", "end_s", "detected_at_s"} <= set(r)
+            if s["exercise"] == "hip_bridge":
+                assert "hold_s" in r
+
+
+def test_analyze_csv_and_bad_path(capsys, tmp_path):
+    assert main(["analyze", str(RECORDINGS / "mex_s01_bridging.csv")]) == 0
+    assert "set" in capsys.readouterr().out
+    assert main(["analyze", str(tmp_path / "missing.jsonl")]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_evaluate_cli(tmp_path, capsys):
+    for name in ("sim_01_standard", "mex_s01_pelvic_tilt"):
+        for f in RECORDINGS.glob(name + ".*"):
+            (tmp_path / f.name).write_bytes(f.read_bytes())
+    assert main(["evaluate", "--json", str(tmp_path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    summary = report["summary"]
+    assert summary["sets"] == 4
+    for key in ("exact_count_rate", "within_one_rate", "recognition_rate",
+                "false_reps_per_min_outside", "bridge_hold_error_median_s",
+                "posture_time_error_median_s", "latency_median_s"):
+        assert key in summary
+    assert main(["evaluate", str(tmp_path)]) == 0
+    assert "exact count" in capsys.readouterr().out
+    assert main(["evaluate", str(tmp_path / "nope")]) == 2

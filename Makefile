@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/sensorcoach info recordings/sim_01_standard.jsonl.gz
+	$(BIN)/sensorcoach analyze recordings/sim_01_standard.jsonl.gz
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

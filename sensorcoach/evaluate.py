@@ -61,20 +61,23 @@ class SetRow:
         return self.found_exercise == self.exercise
 
 
-def _match_reps(truth_reps, found_reps):
-    """Pairs (truth, found) by greatest time overlap, each used once."""
+def _match(truth, found):
+    """Pairs (truth, found) by greatest time overlap, each found item used once.
+
+    `truth` items have start_s/end_s attributes, `found` items are result dicts.
+    """
     pairs, used = [], set()
-    for t in truth_reps:
+    for t in truth:
         best, best_overlap = None, 0.0
-        for j, f in enumerate(found_reps):
+        for j, f in enumerate(found):
             if j in used:
                 continue
             ov = _overlap(t.start_s, t.end_s, f["start_s"], f["end_s"])
             if ov > best_overlap:
                 best, best_overlap = j, ov
+        pairs.append((t, None if best is None else found[best]))
         if best is not None:
             used.add(best)
-            pairs.append((t, found_reps[best]))
     return pairs
 
 
@@ -90,24 +93,16 @@ def evaluate_file(labels_path: Path, result: dict) -> tuple[list[SetRow], dict]:
     found_sets = result["sets"]
     gaps = result.get("stream", {}).get("gaps", [])
     rows = []
-    taken: set[int] = set()
-    for ts in labels.sets:
-        best, best_overlap = None, 0.0
-        for j, fs in enumerate(found_sets):
-            if j in taken:
-                continue
-            ov = _overlap(ts.start_s, ts.end_s, fs["start_s"], fs["end_s"])
-            if ov > best_overlap:
-                best, best_overlap = j, ov
+    for ts, fs in _match(labels.sets, found_sets):
         visible = _outside_gaps(ts.reps, gaps)
         row = SetRow(labels_path.name[: -len(".labels.json")], ts.exercise, ts.start_s,
                      len(visible), 0, None, in_gaps=len(ts.reps) - len(visible))
-        if best is not None:
-            taken.add(best)
-            fs = found_sets[best]
+        if fs is not None:
             row.found_reps = len(fs["reps"])
             row.found_exercise = fs["exercise"]
-            for t, f in _match_reps(visible, fs["reps"]):
+            for t, f in _match(visible, fs["reps"]):
+                if f is None:
+                    continue
                 if "detected_at_s" in f:
                     row.latencies_s.append(f["detected_at_s"] - t.end_s)
                 if ts.exercise == "hip_bridge" and t.hold_s is not None and "hold_s" in f:

@@ -1,8 +1,8 @@
 """`sensorcoach evaluate DIR`: the analysis against every NAME.labels.json in DIR.
 
-Labelled reps that overlap a gap the link left in the data (a disconnect) cannot be
-seen by any method; they are left out of the truth count and the number left out is
-reported. Everything else counts.
+Labelled reps hidden more than half by a gap the link left in the data (a
+disconnect) cannot be seen by any method; they are left out of the truth count and
+the number left out is reported. Everything else counts.
 """
 
 from __future__ import annotations
@@ -82,10 +82,11 @@ def _match(truth, found):
 
 
 def _outside_gaps(reps, gaps):
-    """Labelled reps the sensor could be seen doing: none that overlaps a link gap."""
-    return tuple(r for r in reps
-                 if not any(_overlap(r.start_s, r.end_s, g["start_s"], g["end_s"]) > 0
-                            for g in gaps))
+    """Labelled reps the sensor could be seen doing: at least half of each outside
+    the link's gaps (a rep half hidden may fairly be counted or not)."""
+    def hidden(r):
+        return sum(_overlap(r.start_s, r.end_s, g["start_s"], g["end_s"]) for g in gaps)
+    return tuple(r for r in reps if hidden(r) <= 0.5 * (r.end_s - r.start_s))
 
 
 def evaluate_file(labels_path: Path, result: dict) -> tuple[list[SetRow], dict]:

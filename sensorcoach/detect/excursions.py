@@ -124,6 +124,7 @@ class ExcursionDetector:
         #: Recent (t, angle) while resting, to find where a rep started.
         self.pre = deque(maxlen=int(round(3.0 / settings.frame_s)))
         self.typical_peak_deg = 0.0          # set by the set builder: the set's own reps
+        self.armed = True                    # may a new excursion start?
         self._reset_excursion()
 
     def _reset_excursion(self):
@@ -204,7 +205,9 @@ class ExcursionDetector:
             return
 
         if self.state == self.REST:
-            if a > self.start_threshold_deg:
+            if not self.armed and a < self.start_threshold_deg:
+                self.armed = True       # back near rest: the next excursion may start
+            if self.armed and a > self.start_threshold_deg:
                 self.state = self.EXCURSION
                 self._reset_excursion()
                 out.append({"type": "rep_started", "t_s": t_s})
@@ -252,8 +255,11 @@ class ExcursionDetector:
         self._update_rocking(u, a, dt, t_s, done_at, out)
         self._report_hold(a, t_s, out)
         if a < max(s.return_fraction * self.peak, 0.6 * self.start_threshold_deg):
-            out.append(self._finish(t_s, done_at))
+            candidate = self._finish(t_s, done_at)
+            if candidate.end_s - candidate.start_s >= s.min_rep_s:
+                out.append(candidate)
             self.state = self.REST
+            self.armed = False
             self.pre.clear()
             self.pre.append((t_s, a))
             self._reset_excursion()

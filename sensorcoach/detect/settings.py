@@ -55,6 +55,9 @@ class DetectorSettings:
     #: An excursion ends (the rep is counted) when it is back under this fraction of
     #: its peak: early enough for prompt feedback, late enough to be sure.
     return_fraction: float = 0.3
+    #: Shortest rep, s: the fastest tilt up and back (~0.6 s each way) measures
+    #: ~0.8 s between the edges below; twitches are shorter.
+    min_rep_s: float = 0.7
     #: Rep start and end are where the angle crosses this fraction of the peak.
     edge_fraction: float = 0.15
     #: Hold: time within this fraction of the plateau below it (bridge hold, held tilt):

@@ -229,8 +229,11 @@ class ExcursionDetector:
             self._abort("posture change" if a > s.posture_change_deg else "too long")
             return
         flips = len(self.rocking.flips) if self.rocking else 0
-        if duration >= s.shift_small_s and flips < s.rock_min_flips:
-            window = [i for i, t in enumerate(self.exc_t) if t >= t_s - s.shift_small_s]
+        window = [i for i, t in enumerate(self.exc_t) if t >= t_s - s.shift_small_s]
+        # Rocking counts only in a real knee-hug posture (the pelvis tipped 15-35 deg).
+        rocking = flips >= s.rock_min_flips and _median(
+            [self.exc_a[i] for i in window]) >= s.small_excursion_deg
+        if duration >= s.shift_small_s and not rocking:
             lowest = min(window, key=self.exc_a.__getitem__)
             highest = max(self.exc_a[i] for i in window)
             # Not back for longer than any tilt is held, and either small (no bridge or
@@ -240,12 +243,15 @@ class ExcursionDetector:
             if self.peak < s.small_excursion_deg or _dips(
                     [self.exc_a[i] for i in window], 0.5 * highest, 0.8 * highest):
                 self.base = self.exc_u[lowest]
+                # Reps done about the shifted rest while the excursion was open are
+                # real: find them again against the new rest (announced now, late).
+                out.extend(self._rescan(done_at))
                 self.state = self.REST
                 self.pre.clear()
                 self._reset_excursion()
                 return
         still_for = t_s - max(self.still_since, self.exc_t[0]) if still else 0.0
-        if still_for >= s.shift_s and flips < s.rock_min_flips:
+        if still_for >= s.shift_s and not rocking:
             # Settled somewhere else and not coming back: a shift of position.
             self.base = u
             self.state = self.REST
@@ -308,6 +314,34 @@ class ExcursionDetector:
         else:
             self.high_hold_start = None
 
+    def _rescan(self, done_at: float) -> list[RepCandidate]:
+        """Tilt-style reps among the open excursion's frames, against the current base."""
+        s = self.s
+        b = self.base
+        found = []
+        armed, inside, times, angles = False, False, [], []
+        threshold = self.start_threshold_deg
+        for t, u in zip(self.exc_t, self.exc_u):
+            a = math.acos(min(1.0, max(-1.0, u[0] * b[0] + u[1] * b[1] + u[2] * b[2]))) * DEG
+            if not inside:
+                if a < threshold:
+                    armed = True
+                    times, angles = [t], [a]          # the rest just before
+                elif armed:
+                    inside = True
+                    times.append(t)
+                    angles.append(a)
+                continue
+            times.append(t)
+            angles.append(a)
+            peak = max(angles)
+            if a < max(s.return_fraction * peak, 0.6 * threshold):
+                rep = _rep_from(times, angles, s, done_at)
+                if rep.end_s - rep.start_s >= s.min_rep_s:
+                    found.append(rep)
+                inside, armed = False, False
+        return found
+
     def _recount_rocking(self, start_s, t_s, peak, done_at):
         """Count the circles of a finished knee-to-chest posture with hindsight: centre
         and axis from the whole posture, so the first swings count as well as the rest."""
@@ -344,25 +378,31 @@ class ExcursionDetector:
         s = self.s
         times = [t for t, _ in self.pre] + self.exc_t
         angles = [a for _, a in self.pre] + self.exc_a
-        peak_i = max(range(len(angles)), key=angles.__getitem__)
-        peak = angles[peak_i]
-        edge = s.edge_fraction * peak
-        start_i = 0
-        for i in range(peak_i, -1, -1):
-            if angles[i] <= edge:
-                start_i = i
-                break
-        start_s = times[start_i]
+        rep = _rep_from(times, angles, s, done_at)
         rocking = self.rocking
         if rocking is not None and len(rocking.flips) >= s.rock_min_flips:
-            candidate = self._recount_rocking(start_s, t_s, peak, done_at)
+            candidate = self._recount_rocking(rep.start_s, t_s, rep.peak_deg, done_at)
             if candidate is not None:
                 return candidate
-        top = [a for a in angles if a >= 0.7 * peak]
-        plateau = _median(top)
-        band = plateau * (1.0 - s.hold_band)
-        held = [t for t, a in zip(times, angles) if a >= band]
-        return RepCandidate(start_s, t_s, peak, held[0], held[-1], done_at)
+        return rep
+
+
+def _rep_from(times, angles, s: DetectorSettings, done_at: float) -> RepCandidate:
+    """A rep from the angles of one excursion (with a little rest before it): starts
+    where it last left `edge_fraction` of its peak, ends at the last frame, holds
+    within `hold_band` of its plateau."""
+    peak_i = max(range(len(angles)), key=angles.__getitem__)
+    peak = angles[peak_i]
+    edge = s.edge_fraction * peak
+    start_i = 0
+    for i in range(peak_i, -1, -1):
+        if angles[i] <= edge:
+            start_i = i
+            break
+    plateau = _median([a for a in angles if a >= 0.7 * peak])
+    band = plateau * (1.0 - s.hold_band)
+    held = [t for t, a in zip(times, angles) if a >= band]
+    return RepCandidate(times[start_i], times[-1], peak, held[0], held[-1], done_at)
 
 
 def _dips(angles, low, high) -> bool:

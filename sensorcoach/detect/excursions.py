@@ -166,8 +166,14 @@ class ExcursionDetector:
         self.recent.append((t_s, u))
         if dt > s.max_gap_s:
             self.recent.clear()
-            # A gap (disconnect): whatever was in progress is lost, never guessed; the
-            # resting orientation is kept, so reps after the gap count again.
+            # A gap (disconnect): a rep in progress is lost, never guessed; circles
+            # already rocked in a knee hug are done and kept. The resting orientation
+            # is kept, so reps after the gap count again.
+            if (self.state == self.EXCURSION and self.rocking is not None
+                    and len(self.rocking.flips) >= s.rock_min_flips):
+                candidate = self._finish(self.exc_t[-1], done_at)
+                if isinstance(candidate, RockingCandidate):
+                    out.append(candidate)
             self._reset_excursion()
             self.pre.clear()
             self.state = self.REST if self.base is not None else self.SETTLING

@@ -109,6 +109,17 @@ class SetBuilder:
         self.rocking_live = 0
         reps = [{"start_s": round(a, 3), "end_s": round(b, 3), "detected_at_s": round(d, 3)}
                 for a, b, d in cand.circles]
+        last = self.sets[-1] if self.sets else None
+        if (last is not None and last["exercise"] == "knee_to_chest"
+                and cand.start_s - last["end_s"] <= self.s.set_gap_s):
+            # The same knee hug, interrupted (a link gap): one set.
+            last["reps"] += reps
+            last["end_s"] = round(cand.end_s, 3)
+            last["posture_end_s"] = round(cand.posture_end_s, 3)
+            last["hold_s"] = round(last["hold_s"] + cand.posture_s, 2)
+            last["peak_deg"] = round(max(last["peak_deg"], cand.peak_deg), 1)
+            out.append({"type": "set_ended", "t_s": cand.end_s, "set": last})
+            return
         result = {"exercise": "knee_to_chest", "start_s": round(cand.start_s, 3),
                   "end_s": round(cand.end_s, 3), "hold_s": round(cand.posture_s, 2),
                   "posture_start_s": round(cand.posture_start_s, 3),

@@ -169,6 +169,7 @@ class ExcursionDetector:
             # A gap (disconnect): a rep in progress is lost, never guessed; circles
             # already rocked in a knee hug are done and kept. The resting orientation
             # is kept, so reps after the gap count again.
+            out.append({"type": "data_gap", "t_s": t_s, "duration_s": round(dt, 3)})
             if (self.state == self.EXCURSION and self.rocking is not None
                     and len(self.rocking.flips) >= s.rock_min_flips):
                 candidate = self._finish(self.exc_t[-1], done_at)

@@ -76,6 +76,8 @@ class SessionAnalyzer:
                     elif item["type"] == "rocking_rep":
                         sets.on_rocking_rep(item, out)
                     else:
+                        if item["type"] == "data_gap":
+                            sets.on_gap(item["duration_s"])
                         out.append(item)
                 found.clear()
             sets.on_time(times[i], det.busy_since_s, out)

@@ -17,6 +17,8 @@ NEW_SET_RATIO = 2.2
 @dataclass
 class _OpenSet:
     reps: list[RepCandidate] = field(default_factory=list)
+    #: Seconds without data (link gaps) since the last rep: not a pause anyone chose.
+    gap_s: float = 0.0
     #: Reps too small for this set, kept in case they are the start of another one.
     small: list[RepCandidate] = field(default_factory=list)
 
@@ -47,13 +49,22 @@ class SetBuilder:
         be the next rep): the pause is then measured up to that start.
         """
         now = t_s if busy_since_s is None else busy_since_s
-        if self.open and self.open.reps and now - self.open.reps[-1].end_s > self.s.set_gap_s:
+        if self.open and self.open.reps and self._paused(now):
             self.close(out)
+
+    def _paused(self, now_s: float) -> bool:
+        """Has the open set been paused too long to go on (link gaps not counted)?"""
+        current = self.open
+        return now_s - current.reps[-1].end_s - current.gap_s > self.s.set_gap_s
+
+    def on_gap(self, duration_s: float) -> None:
+        if self.open and self.open.reps:
+            self.open.gap_s += duration_s
 
     def on_rep(self, rep: RepCandidate, out: list) -> None:
         s = self.s
         current = self.open
-        if current and current.reps and rep.start_s - current.reps[-1].end_s > s.set_gap_s:
+        if current and current.reps and self._paused(rep.start_s):
             self.close(out)
             current = None
         if current and current.reps:
@@ -81,6 +92,7 @@ class SetBuilder:
         if current is None:
             current = self.open = _OpenSet()
         current.small.clear()
+        current.gap_s = 0.0
         current.reps.append(rep)
         self._announce(rep, len(current.reps), out)
 

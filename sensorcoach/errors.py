@@ -51,3 +51,23 @@ class DecodeError(SensorCoachError):
     def __init__(self, message: str, *, index: int | None = None):
         self.index = index
         super().__init__(message if index is None else f"notification {index}: {message}")
+
+
+class BluetoothUnavailableError(SensorCoachError):
+    """No Bluetooth service, adapter or power: nothing can be scanned or connected."""
+
+
+class SensorNotFoundError(SensorCoachError):
+    """The sensor asked for was not seen while scanning."""
+
+    def __init__(self, message: str, *, address: str | None = None):
+        self.address = address
+        super().__init__(message)
+
+
+class ConfigRefusedError(SensorCoachError):
+    """The sensor refused the configuration written at connect."""
+
+    def __init__(self, message: str, *, config: dict | None = None):
+        self.config = config
+        super().__init__(message)

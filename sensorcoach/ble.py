@@ -60,9 +60,13 @@ def match_profile(name: str | None, service_uuids: list[str],
 
 
 def _unavailable(exc: BaseException) -> BluetoothUnavailableError:
+    import os
     text = str(exc) or type(exc).__name__
-    if "ServiceUnknown" in text or "org.bluez" in text and "not" in text.lower():
-        text = "the Bluetooth service (BlueZ) is not running on the system bus"
+    if isinstance(exc, (OSError, EOFError)):
+        bus = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS", "the default system bus")
+        text = f"cannot reach the system D-Bus at {bus} ({text}); is D-Bus running?"
+    elif "ServiceUnknown" in text or "org.bluez" in text:
+        text = "no Bluetooth service (BlueZ) on the system bus; is bluetoothd running?"
     return BluetoothUnavailableError(f"Bluetooth is not available: {text}")
 
 

@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
+    from .livecli import add_parsers
+    add_parsers(sub)
+
     p = sub.add_parser("simulate", help="write a labelled simulated session")
     p.add_argument("out", metavar="OUT", help="NAME.jsonl or NAME.jsonl.gz (labels go beside it)")
     p.add_argument("--seed", type=int, default=0, help="everything not given is drawn from it")

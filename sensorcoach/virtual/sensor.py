@@ -28,7 +28,8 @@ class VirtualScimuSensor:
     def __init__(self, samples: SampleBlock, source_rate_hz: float, *, address: str =
                  "C0:FF:EE:00:00:01", name: str = "SensorCoach-0001", mtu: int = 247,
                  battery_percent: int = 87, refuse_config: bool = False,
-                 corrupt_every: int = 0, loop_samples: bool = True, clock_start_us: int = 0):
+                 corrupt_every: int = 0, loop_samples: bool = True, clock_start_us: int = 0,
+                 speed: float = 1.0):
         self.samples = samples
         self.source_rate_hz = float(source_rate_hz)
         self.address, self.name, self.mtu = address, name, mtu
@@ -36,6 +37,9 @@ class VirtualScimuSensor:
         self.refuse_config = refuse_config
         self.corrupt_every = corrupt_every
         self.loop_samples = loop_samples
+        #: Sensor time runs this many times faster than host time (tests, demos); the
+        #: samples and their sensor-clock stamps are the same at any speed.
+        self.speed = speed
         self.has_gyro = len(samples) > 0 and not np.isnan(samples.gyro_dps[:, 0]).any()
         self.config = {"odr_hz": 100, "acc_range_g": 8,
                        "gyro_range_dps": 1000 if self.has_gyro else 0, "samples_per_packet": 1}
@@ -46,7 +50,8 @@ class VirtualScimuSensor:
         self.bluez: FakeBluez | None = None
         self.path: str | None = None
         self._task: asyncio.Task | None = None
-        self._t0 = time.monotonic()            # the sensor was switched on
+        self._t0 = time.monotonic()            # sensor time zero
+        self._ever_started = False
         self._clock_start_us = clock_start_us
         self.packets_sent = 0
         self.corrupt_sent = 0
@@ -126,6 +131,11 @@ class VirtualScimuSensor:
 
     def _start_streaming(self) -> None:
         self._stop_streaming()
+        if not self._ever_started:
+            # A replay starts at its beginning when the host first asks for data;
+            # from then on sensor time runs on, streaming or not.
+            self._t0 = time.monotonic()
+            self._ever_started = True
         self.streaming = True
         self._task = asyncio.get_running_loop().create_task(self._stream())
 
@@ -153,10 +163,10 @@ class VirtualScimuSensor:
         started = time.monotonic()
         # Sensor time keeps running while not streaming: output sample k is taken at
         # k / odr after the sensor was switched on.
-        k = int((started - self._t0) * odr)
-        period_s = spp / odr
+        k = int((started - self._t0) * odr * self.speed)
+        period_s = spp / odr / self.speed
         while self.streaming:
-            due = int((time.monotonic() - self._t0) * odr)
+            due = int((time.monotonic() - self._t0) * odr * self.speed)
             while k + spp <= due and self.streaming:
                 idx = [self.sample_index(k + j) for j in range(spp)]
                 if idx[-1] is None:

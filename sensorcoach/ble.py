@@ -232,7 +232,10 @@ class LiveSensor:
                                                   response=True)
             except BleakError:
                 pass
-            await self.client.disconnect()
+            try:
+                await self.client.disconnect()
+            except BleakError:
+                pass            # the link or the Bluetooth service is already gone
         if hasattr(self, "_pump"):
             # Let what arrived reach the callbacks before we go.
             while not self._queue.empty():

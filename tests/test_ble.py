@@ -208,3 +208,41 @@ def test_decode_command_prints_samples(capsys):
 def test_decode_command_rejects_bad_hex(capsys):
     assert main(["decode", "scimu-v1", "zz"]) == 2
     assert "notification 1" in capsys.readouterr().err
+
+
+def test_record_command_against_the_virtual_sensor_survives_ctrl_c(tmp_path):
+    """As a user would: virtual-sensor in one process, record in another, Ctrl-C."""
+    import signal
+    import subprocess
+    import sys
+    import time as _time
+    env = dict(os.environ)
+    server = subprocess.Popen([sys.executable, "-m", "sensorcoach", "virtual-sensor", "--replay",
+                               "recordings/sim_02_left_hip.jsonl.gz"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = server.stdout.readline()
+        assert first.startswith("export DBUS_SYSTEM_BUS_ADDRESS=")
+        env["DBUS_SYSTEM_BUS_ADDRESS"] = first.split("=", 1)[1].strip().strip("'")
+        out = tmp_path / "live.jsonl.gz"
+        recorder = subprocess.Popen([sys.executable, "-m", "sensorcoach", "record", "--out",
+                                     str(out), "--mount", "left_hip"], env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = _time.monotonic() + 30
+        while _time.monotonic() < deadline and not (out.exists() and out.stat().st_size > 2000):
+            _time.sleep(0.2)
+        _time.sleep(1.5)
+        recorder.send_signal(signal.SIGINT)
+        stdout, stderr = recorder.communicate(timeout=20)
+        assert recorder.returncode == 0, stderr
+        assert "Traceback" not in stderr
+        assert "recorded" in stdout
+        source = open_source(out)
+        block = source.read_all()
+        assert len(block) > 100 and source.stats.corrupt == 0
+        assert source.header.raw["mount"] == "left_hip"
+        assert source.header.device["name"] == "SensorCoach-0001"
+        assert not source.reader.truncated
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=20)

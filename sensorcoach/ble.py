@@ -50,12 +50,19 @@ class FoundSensor:
 def match_profile(name: str | None, service_uuids: list[str],
                   profiles: list[DeviceProfile]) -> tuple[DeviceProfile, str] | None:
     uuids = {u.lower() for u in service_uuids}
-    for profile in profiles:
-        if profile.gatt.get("service") in uuids:
-            return profile, "service"
-    for profile in profiles:
-        if name and any(name.startswith(p) for p in profile.advertised_name_prefixes):
-            return profile, "name"
+
+    def by_service(p):
+        return p.gatt.get("service") in uuids
+
+    def by_name(p):
+        return bool(name) and any(name.startswith(x) for x in p.advertised_name_prefixes)
+
+    # Models that share a service (Polar's PMD) are told apart by their name.
+    for test, how in ((lambda p: by_service(p) and by_name(p), "service and name"),
+                      (by_service, "service"), (by_name, "name")):
+        for profile in profiles:
+            if test(profile):
+                return profile, how
     return None
 
 

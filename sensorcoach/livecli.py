@@ -161,15 +161,27 @@ def cmd_decode(args) -> int:
         except ValueError:
             raise DecodeError(f"{text[:40]!r} is not hex", index=i + 1) from None
     decoder = make_decoder(profile, config)
-    block = decoder.decode(payloads, [0.0] * len(payloads))
-    for t, acc, gyro in zip(block.t_s, block.acc_g, block.gyro_dps):
-        row = {"t_s": round(float(t), 6), "acc_g": [round(float(x), 6) for x in acc]}
-        if not any(x != x for x in gyro):
-            row["gyro_dps"] = [round(float(x), 6) for x in gyro]
-        print(json.dumps(row))
+
+    def vec(values):
+        return [round(float(x), 6) for x in values]
+
+    if hasattr(decoder, "frames"):
+        # Separate ACC and GYRO streams (Polar PMD): one row per sample of each.
+        from .decoders.polar_pmd import ACC
+        for kind, times, values in decoder.frames(payloads):
+            key = "acc_g" if kind == ACC else "gyro_dps"
+            for t, v in zip(times, values):
+                print(json.dumps({"t_s": round(float(t), 6), key: vec(v)}))
+    else:
+        block = decoder.decode(payloads, [0.0] * len(payloads))
+        for t, acc, gyro in zip(block.t_s, block.acc_g, block.gyro_dps):
+            row = {"t_s": round(float(t), 6), "acc_g": vec(acc)}
+            if not any(x != x for x in gyro):
+                row["gyro_dps"] = vec(gyro)
+            print(json.dumps(row))
     if decoder.stats.corrupt:
-        print(f"{decoder.stats.corrupt} notification(s) corrupt and skipped (length does not "
-              f"match the header)", file=sys.stderr)
+        print(f"{decoder.stats.corrupt} notification(s) corrupt and skipped (they do not "
+              f"follow the {profile.id} format)", file=sys.stderr)
     return 0
 
 

@@ -31,8 +31,9 @@ class Decoder(Protocol):
 def make_decoder(profile: DeviceProfile | str, config: dict[str, Any]) -> Decoder:
     if isinstance(profile, str):
         profile = load_profile(profile)
-    from . import scimu
-    factories = {"scimu-v1": scimu.ScimuDecoder}
+    from . import polar_pmd, scimu, witmotion
+    factories = {"scimu-v1": scimu.ScimuDecoder, "polar-pmd": polar_pmd.PolarPmdDecoder,
+                 "witmotion-ble5": witmotion.WitMotionDecoder}
     try:
         factory = factories[profile.decoder]
     except KeyError:

@@ -58,7 +58,7 @@ def test_scan_finds_the_virtual_sensor(bus, recording_samples):
         return await ble.scan(1.5)
     found = asyncio.run(_with_sensor(bus, *recording_samples, body))
     assert [(f.name, f.address, f.profile.id, f.matched_by) for f in found] == [
-        ("SensorCoach-0001", "C0:FF:EE:00:00:01", "scimu-v1", "service")]
+        ("SensorCoach-0001", "C0:FF:EE:00:00:01", "scimu-v1", "service and name")]
     assert found[0].rssi == -55
 
 

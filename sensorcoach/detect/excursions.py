@@ -123,6 +123,8 @@ class ExcursionDetector:
         self.still_sum = [0.0, 0.0, 0.0]
         #: Recent (t, angle) while resting, to find where a rep started.
         self.pre = deque(maxlen=int(round(3.0 / settings.frame_s)))
+        #: (speed, t, u) while settling, for the fallback baseline.
+        self.settling = deque(maxlen=int(round(settings.settle_fallback_s / settings.frame_s)))
         self.typical_peak_deg = 0.0          # set by the set builder: the set's own reps
         self.armed = True                    # may a new excursion start?
         self._reset_excursion()
@@ -199,10 +201,23 @@ class ExcursionDetector:
             self.still_since = None
 
         if self.state == self.SETTLING:
+            if vigorous:
+                self.settling.clear()
+            else:
+                self.settling.append((self.speed, t_s, u))
             if still and t_s - self.still_since >= s.settle_s:
                 self.base = _normalise(self.still_sum)
-                self.state = self.REST
-                self.pre.clear()
+            elif self.base is None and self._settle_fallback(s, dt):
+                # Never yet still since the session began, but moving within exercise
+                # range of one orientation (quick reps, brief rests): rest provisionally
+                # at the stillest moment; the shift rules correct it if need be.
+                self.base = min(self.settling)[2]
+            else:
+                return
+            self.state = self.REST
+            self.armed = False
+            self.settling.clear()
+            self.pre.clear()
             return
 
         b = self.base
@@ -212,14 +227,20 @@ class ExcursionDetector:
             return
 
         if self.state == self.REST:
-            if not self.armed and a < self.start_threshold_deg:
+            threshold = self.start_threshold_deg
+            if a > s.posture_change_deg:
+                self._abort("posture change")
+                return
+            if not self.armed and a < threshold:
                 self.armed = True       # back near rest: the next excursion may start
-            if self.armed and a > self.start_threshold_deg:
+            if self.armed and a > threshold:
                 self.state = self.EXCURSION
                 self._reset_excursion()
                 out.append({"type": "rep_started", "t_s": t_s})
             else:
                 if still:
+                    # Resting, or still somewhere near after a rep: rest follows (slow
+                    # drift, and a settling shift of position).
                     k = dt / (s.baseline_follow_s + dt)
                     self.base = _normalise([b[i] + k * (u[i] - b[i]) for i in range(3)])
                 self.pre.append((t_s, a))
@@ -276,6 +297,15 @@ class ExcursionDetector:
             self.pre.clear()
             self.pre.append((t_s, a))
             self._reset_excursion()
+
+    def _settle_fallback(self, s: DetectorSettings, dt: float) -> bool:
+        window = self.settling
+        if len(window) < window.maxlen or window[-1][1] - window[0][1] > s.settle_fallback_s + 2 * dt:
+            return False
+        centre = min(window)[2]
+        cos_limit = math.cos(s.posture_change_deg / 2 / DEG)
+        return all(u[0] * centre[0] + u[1] * centre[1] + u[2] * centre[2] >= cos_limit
+                   for _, _, u in window)
 
     def _abort(self, reason: str) -> None:
         """Drop what is in progress and find the resting posture again."""

@@ -36,6 +36,11 @@ class DetectorSettings:
     speed_tau_s: float = 0.3
     #: Being still this long sets the resting baseline, s (a settled posture).
     settle_s: float = 1.5
+    #: At the start of a session, lying there this long without ever being still that
+    #: long, but always within half of `posture_change_deg` of one orientation (quick
+    #: reps with brief rests, as several MEx participants do), the stillest moment of
+    #: it is the provisional rest, s: about one rep cycle.
+    settle_fallback_s: float = 5.0
     #: While resting the baseline follows slow drift with this time constant, s
     #: (sensor warming, sinking into the mat), far slower than any rep.
     baseline_follow_s: float = 10.0

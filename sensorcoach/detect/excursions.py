@@ -210,12 +210,13 @@ class ExcursionDetector:
             elif self.base is None and self._settle_fallback(s, dt):
                 # Never yet still since the session began, but moving within exercise
                 # range of one orientation (quick reps, brief rests): rest provisionally
-                # at the stillest moment; the shift rules correct it if need be.
-                self.base = min(self.settling)[2]
+                # at an end of the movement (rest must not lie between the levels a
+                # rep moves between), its stiller end; the shift rules correct it.
+                self.base = _stillest_end(list(self.settling))
             else:
                 return
             self.state = self.REST
-            self.armed = False
+            self.armed = True            # rest is an end of the movement: reps go from it
             self.settling.clear()
             self.pre.clear()
             return
@@ -482,6 +483,21 @@ def _principal_projection(vectors):
     d = (x - x.mean(axis=0)) * DEG
     _, _, vt = np.linalg.svd(d, full_matrices=False)
     return d @ vt[0]
+
+
+def _stillest_end(window) -> tuple:
+    """The stillest direction among the 20% at either end of the window's main axis of
+    motion, from the end where the person is stiller. `window`: (speed, t, u)."""
+    import numpy as np
+    speeds = np.array([w[0] for w in window])
+    dirs = np.array([w[2] for w in window])
+    p = _principal_projection(dirs)
+    order = np.argsort(p)
+    k = max(1, len(p) // 5)
+    ends = [order[:k], order[-k:]]
+    end = min(ends, key=lambda idx: float(np.median(speeds[idx])))
+    best = end[int(np.argmin(speeds[end]))]
+    return tuple(float(x) for x in dirs[best])
 
 
 def _normalise(v):

@@ -169,30 +169,84 @@ class LiveSensor:
                 self.battery_percent = (await client.read_gatt_char(g["battery_level"]))[0]
             data_char = client.services.get_characteristic(g["data"])
             self.mtu = data_char.max_write_without_response_size + 3
-            # An accelerometer-only unit reads back gyro range 0: 6 bytes per sample.
-            _, _, _, gyro_now, _, _ = struct.unpack(
-                "<BHBHBB", await client.read_gatt_char(g["control"]))
-            config = dict(self.requested)
-            if not config.get("samples_per_packet"):
-                config["samples_per_packet"] = samples_per_packet(self.mtu, 12 if gyro_now else 6)
-            command = struct.pack("<BHBHB", 1, config["odr_hz"], config["acc_range_g"],
-                                  config["gyro_range_dps"], config["samples_per_packet"])
-            try:
-                await client.write_gatt_char(g["control"], command, response=True)
-            except BleakError as exc:
-                raise ConfigRefusedError(
-                    f"{self.sensor.name} refused the configuration {config} ({exc}); check the "
-                    f"rates and ranges in firmware_config/{self.profile.id}.toml against what "
-                    f"the firmware supports", config=config) from None
-            _, odr, acc, gyro, spp, _ = struct.unpack(
-                "<BHBHBB", await client.read_gatt_char(g["control"]))
-            self.config = {"odr_hz": odr, "acc_range_g": acc, "gyro_range_dps": gyro,
-                           "samples_per_packet": spp}
-            await client.start_notify(g["data"], self._on_data)
-            await client.write_gatt_char(g["control"], b"\x02", response=True)
+            setup = {"scimu-v1": self._setup_scimu, "polar-pmd": self._setup_polar,
+                     "witmotion-ble5": self._setup_witmotion}[self.profile.decoder]
+            self.config = await setup(client)
         except BaseException:
             await client.disconnect()
             raise
+
+    def _refused(self, config: dict, why: str) -> ConfigRefusedError:
+        return ConfigRefusedError(
+            f"{self.sensor.name} refused the configuration {config} ({why}); check the rates "
+            f"and ranges in firmware_config/{self.profile.id}.toml against what the firmware "
+            f"supports", config=config)
+
+    async def _setup_scimu(self, client) -> dict:
+        g = self.profile.gatt
+        # An accelerometer-only unit reads back gyro range 0: 6 bytes per sample.
+        _, _, _, gyro_now, _, _ = struct.unpack(
+            "<BHBHBB", await client.read_gatt_char(g["control"]))
+        config = dict(self.requested)
+        if not config.get("samples_per_packet"):
+            config["samples_per_packet"] = samples_per_packet(self.mtu, 12 if gyro_now else 6)
+        command = struct.pack("<BHBHB", 1, config["odr_hz"], config["acc_range_g"],
+                              config["gyro_range_dps"], config["samples_per_packet"])
+        try:
+            await client.write_gatt_char(g["control"], command, response=True)
+        except BleakError as exc:
+            raise self._refused(config, str(exc)) from None
+        _, odr, acc, gyro, spp, _ = struct.unpack(
+            "<BHBHBB", await client.read_gatt_char(g["control"]))
+        await client.start_notify(g["data"], self._on_data)
+        await client.write_gatt_char(g["control"], b"\x02", response=True)
+        return {"odr_hz": odr, "acc_range_g": acc, "gyro_range_dps": gyro,
+                "samples_per_packet": spp}
+
+    async def _setup_polar(self, client) -> dict:
+        """PMD: a start command per stream on the control point; the answer (an
+        indication) says whether it started and carries the factor for compressed data."""
+        from .decoders.polar_pmd import ACC, GYRO
+        g = self.profile.gatt
+        answers: asyncio.Queue = asyncio.Queue()
+        await client.start_notify(g["control"], lambda _c, d: answers.put_nowait(bytes(d)))
+        await client.start_notify(g["data"], self._on_data)
+        config = dict(self.requested)
+        streams = [(ACC, "acc", config["acc_range_g"])]
+        if self.profile.has_gyro:
+            streams.append((GYRO, "gyro", config["gyro_range_dps"]))
+        for kind, name, full_range in streams:
+            settings = {0: config[f"{name}_sample_rate_hz"],
+                        1: config.get(f"{name}_resolution_bits", 16), 2: full_range}
+            command = bytes([0x02, kind]) + b"".join(
+                bytes([key, 1]) + int(value).to_bytes(2, "little") for key, value in settings.items())
+            try:
+                await client.write_gatt_char(g["control"], command, response=True)
+                answer = await asyncio.wait_for(answers.get(), 5.0)
+            except (BleakError, asyncio.TimeoutError) as exc:
+                raise self._refused(config, f"no answer to the start command: {exc}") from None
+            if len(answer) < 4 or answer[0] != 0xF0 or answer[1] != 0x02 or answer[3] != 0:
+                status = answer[3] if len(answer) > 3 else "?"
+                raise self._refused(config, f"{name} start answered with status {status}")
+            params = answer[5:]
+            while len(params) >= 2:                 # settings: id, count, values
+                key, count = params[0], params[1]
+                size = 4 if key in (3, 5) else (1 if key == 4 else 2)
+                if key == 5 and count:
+                    config[f"{name}_factor"] = struct.unpack("<f", params[2:6])[0]
+                params = params[2 + size * count:]
+        return config
+
+    async def _setup_witmotion(self, client) -> dict:
+        """WitMotion: unlock, set the output rate, save; then the frames flow."""
+        from .decoders.witmotion import rate_command
+        g = self.profile.gatt
+        config = dict(self.requested)
+        for command in (bytes.fromhex("ffaa6988b5"), rate_command(config["odr_hz"]),
+                        bytes.fromhex("ffaa000000")):
+            await client.write_gatt_char(g["control"], command, response=False)
+        await client.start_notify(g["data"], self._on_data)
+        return config
 
     def _on_data(self, _characteristic, data: bytearray) -> None:
         # Stamp on arrival; deliver from a task so slow callbacks never block bleak.
@@ -234,9 +288,12 @@ class LiveSensor:
         self._stopping = True
         self._lost.set()
         if self.client is not None and self.client.is_connected:
+            stop = {"scimu-v1": [b"\x03"], "polar-pmd": [b"\x03\x02", b"\x03\x05"]}.get(
+                self.profile.decoder, [])
             try:
-                await self.client.write_gatt_char(self.profile.gatt["control"], b"\x03",
-                                                  response=True)
+                for command in stop:
+                    await self.client.write_gatt_char(self.profile.gatt["control"], command,
+                                                      response=True)
             except BleakError:
                 pass
             try:

@@ -116,10 +116,15 @@ def _virtual_samples(args):
 
 async def _serve(args, address: str) -> None:
     from .virtual import FakeBluez, VirtualScimuSensor
+    from .virtual.vendors import VirtualPolarH10, VirtualWitMotion
     samples, rate = _virtual_samples(args)
     bluez = FakeBluez()
     await bluez.start(address)
-    sensor = VirtualScimuSensor(samples, rate, corrupt_every=args.corrupt_every)
+    if args.profile == "scimu-v1":
+        sensor = VirtualScimuSensor(samples, rate, corrupt_every=args.corrupt_every)
+    else:
+        sensor = {"polar-h10": VirtualPolarH10,
+                  "witmotion-bwt901ble": VirtualWitMotion}[args.profile](samples, rate)
     await sensor.attach(bluez)
     _print(f"virtual sensor {sensor.name} ({sensor.address}) streaming "
            f"{args.replay or f'a simulated session (seed {args.seed})'}")
@@ -204,6 +209,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--seed", type=int, default=1, help="simulated session's seed")
     p.add_argument("--drop-every", type=float, default=0.0, help="drop the link every S seconds")
     p.add_argument("--corrupt-every", type=int, default=0, help="send every Nth notification corrupt")
+    p.add_argument("--profile", default="scimu-v1",
+                   choices=["scimu-v1", "polar-h10", "witmotion-bwt901ble"],
+                   help="which sensor to be (default: the reference scimu-v1)")
     p.set_defaults(func=cmd_virtual_sensor)
 
     p = sub.add_parser("decode", help="decode hand-given notifications (hex), one JSON per sample")

@@ -246,3 +246,43 @@ def test_record_command_against_the_virtual_sensor_survives_ctrl_c(tmp_path):
     finally:
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=20)
+
+
+@pytest.mark.parametrize("kind", ["polar-h10", "witmotion-bwt901ble"])
+def test_vendor_sensors_connect_configure_and_stream(bus, recording_samples, kind):
+    from sensorcoach.virtual.vendors import VirtualPolarH10, VirtualWitMotion
+    samples, rate = recording_samples
+    cls = {"polar-h10": VirtualPolarH10, "witmotion-bwt901ble": VirtualWitMotion}[kind]
+
+    async def scenario():
+        bluez = FakeBluez()
+        await bluez.start(bus)
+        sensor = cls(samples, rate)
+        await sensor.attach(bluez)
+        try:
+            found = await ble.find(None, 1.5)
+            got = []
+            live = ble.LiveSensor(found, on_notification=lambda t, p: got.append(p),
+                                  config={"odr_hz": 50} if kind.startswith("wit") else None)
+            await live.start()
+            await live.run(2.0)
+            await live.stop()
+            return found, live, got, sensor
+        finally:
+            await bluez.stop()
+
+    found, live, got, sensor = asyncio.run(scenario())
+    assert found.profile.id == kind
+    assert sensor.rate_hz == (50 if kind.startswith("wit") else 100)     # configured
+    decoder = make_decoder(found.profile, live.config)
+    block = decoder.decode(got, [0.0] * len(got))
+    assert decoder.stats.corrupt == 0
+    assert len(block) >= 60
+    # The samples are the recording's, to the sensor's resolution.
+    step = int(round(rate / sensor.rate_hz))
+    m = 20
+    errors = [np.abs(samples.acc_g[i:i + step * m:step] - block.acc_g[:m]).sum()
+              for i in range(len(samples) - step * m)]
+    start = int(np.argmin(errors))
+    expected = samples.acc_g[start::step][:len(block)]
+    np.testing.assert_allclose(block.acc_g, expected, atol=16 / 32768 + 1e-3)

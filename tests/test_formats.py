@@ -282,3 +282,20 @@ def test_firmware_readme_example_packet_decodes_as_documented():
         [bytes.fromhex(example.replace(" ", ""))], [0.0])
     assert block.acc_g.tolist() == [[1.0, 0.0, 0.0]]
     assert block.gyro_dps.tolist() == [[0.0, 0.0, 0.0]]
+
+
+def test_a_recording_from_another_profile_reads_back(tmp_path):
+    from sensorcoach.formats import RecordingWriter, make_header
+    header = make_header("witmotion-bwt901ble", {"odr_hz": 50})
+    frame = bytes.fromhex("5561" + "0008" + "0000" + "00f8" + "0000" * 6)
+    path = tmp_path / "wit.jsonl"
+    with RecordingWriter(path, header) as w:
+        for i in range(5):
+            w.write_notification(0.02 * i, frame)
+    block = open_source(path).read_all()
+    assert len(block) == 5 and block.acc_g[0].tolist() == [1.0, 0.0, -1.0]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**HEADER_OK, "profile": "witmotion-bwt901ble",
+                               "config": {"rate": 50}}) + "\n")
+    with pytest.raises(FormatError, match="config.odr_hz"):
+        open_source(bad)

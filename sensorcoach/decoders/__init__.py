@@ -28,6 +28,12 @@ class Decoder(Protocol):
         """The link was re-established: sequence numbers may restart."""
 
 
+#: Configuration keys each decoder needs (positive numbers), checked when reading a
+#: recording's header so a bad file is named, not a KeyError.
+REQUIRED_CONFIG = {"scimu-v1": ("odr_hz", "acc_range_g"), "polar-pmd": ("acc_sample_rate_hz",),
+                   "witmotion-ble5": ("odr_hz",)}
+
+
 def make_decoder(profile: DeviceProfile | str, config: dict[str, Any]) -> Decoder:
     if isinstance(profile, str):
         profile = load_profile(profile)
@@ -42,4 +48,4 @@ def make_decoder(profile: DeviceProfile | str, config: dict[str, Any]) -> Decode
     return factory(config)
 
 
-__all__ = ["Decoder", "StreamStats", "make_decoder"]
+__all__ = ["Decoder", "REQUIRED_CONFIG", "StreamStats", "make_decoder"]

@@ -112,7 +112,8 @@ def parse_header(line: str, path: Path) -> RecordingHeader:
     config = raw.get("config")
     if not isinstance(config, dict):
         raise FormatError(path, "missing sensor configuration", line=1, field="config")
-    for key in ("odr_hz", "acc_range_g"):
+    from ..decoders import REQUIRED_CONFIG
+    for key in REQUIRED_CONFIG.get(profile.decoder, ()):
         value = config.get(key)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             raise FormatError(path, f"must be a positive number, got {value!r}", line=1,

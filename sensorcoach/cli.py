@@ -58,6 +58,22 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_plan(args) -> int:
+    from .coach.plan import load_plan
+    plan = load_plan(args.path)
+    print(f"{plan.name} ({plan.path})")
+    for i, s in enumerate(plan.sets, start=1):
+        extra = []
+        if s.hold_s is not None:
+            extra.append(f"hold {s.hold_s:g} s")
+        if s.posture_s is not None:
+            extra.append(f"{s.posture_s:g} s in the posture")
+        if s.rest_s:
+            extra.append(f"then rest {s.rest_s:g} s")
+        print(f"  {i}. {s.exercise:<14} {s.reps:3d} reps" + (f"  ({', '.join(extra)})" if extra else ""))
+    return 0
+
+
 def cmd_simulate(args) -> int:
     from .simulate.session import SimulationSettings, simulate, write_session
     plan = None
@@ -111,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .livecli import add_parsers
     add_parsers(sub)
+
+    p = sub.add_parser("plan", help="check and show a plan file (default: the leaflet's)")
+    p.add_argument("path", nargs="?", metavar="PLAN")
+    p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("simulate", help="write a labelled simulated session")
     p.add_argument("out", metavar="OUT", help="NAME.jsonl or NAME.jsonl.gz (labels go beside it)")

@@ -74,6 +74,51 @@ def cmd_plan(args) -> int:
     return 0
 
 
+def _coach_args(args):
+    from pathlib import Path
+    from .coach.live import Cues
+    from .coach.plan import load_plan
+    from .coach.session import default_out_dir
+    plan = load_plan(args.plan)
+    cues = Cues(sound=not args.no_sound, speech=not (args.no_sound or args.no_speech))
+    out_dir = Path(args.out) if args.out else default_out_dir()
+    return plan, cues, out_dir
+
+
+def cmd_live(args) -> int:
+    import asyncio
+    from .coach.session import run_live, run_replay
+    plan, cues, out_dir = _coach_args(args)
+    if args.replay:
+        run_replay(args.replay, plan, fast=args.fast, out_dir=out_dir, cues=cues)
+        return 0
+    try:
+        asyncio.run(run_live(plan, device=args.device, out_dir=out_dir, duration_s=args.duration,
+                             cues=cues))
+    except KeyboardInterrupt:
+        pass            # the recording is closed and on disk
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .coach.session import run_replay
+    from .profiles import DEFAULT_PROFILE_DIR
+    args.plan = args.plan or None
+    plan, cues, out_dir = _coach_args(args)
+    bundled = DEFAULT_PROFILE_DIR.parent / "recordings" / "sim_01_standard.jsonl.gz"
+    print(f"demo: a simulated session ({bundled.name}) through the live display"
+          + (" as fast as possible" if args.fast else " in real time (about 4 minutes; --fast to skip)"))
+    run_replay(str(bundled), plan, fast=args.fast, out_dir=out_dir, cues=cues)
+    return 0
+
+
+def cmd_history(args) -> int:
+    from .coach import history
+    rows = history.days(args.days)
+    print(json.dumps(rows) if args.json else history.format_days(rows))
+    return 0
+
+
 def cmd_simulate(args) -> int:
     from .simulate.session import SimulationSettings, simulate, write_session
     plan = None
@@ -127,6 +172,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .livecli import add_parsers
     add_parsers(sub)
+
+    def coach_options(p):
+        p.add_argument("--plan", help="plan file (default: the leaflet's routine)")
+        p.add_argument("--fast", action="store_true", help="replay as fast as possible")
+        p.add_argument("--no-sound", action="store_true", help="no beeps and no speech")
+        p.add_argument("--no-speech", action="store_true", help="beeps only")
+        p.add_argument("--out", help="folder for the result and report (default: data folder)")
+
+    p = sub.add_parser("live", help="a coaching session: live display, cues, report")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--device", help="sensor address (default: the strongest one seen)")
+    source.add_argument("--replay", help="a recording or CSV instead of a sensor")
+    p.add_argument("--duration", type=float, help="seconds (default: until Ctrl-C)")
+    coach_options(p)
+    p.set_defaults(func=cmd_live)
+
+    p = sub.add_parser("demo", help="try it without a sensor: a bundled session, live")
+    coach_options(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("history", help="sessions, adherence and trends over days")
+    p.add_argument("--days", type=int, default=30)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("plan", help="check and show a plan file (default: the leaflet's)")
     p.add_argument("path", nargs="?", metavar="PLAN")

@@ -1,0 +1,133 @@
+"""A coaching session as it happens: state from the analyzer's events, display, cues.
+
+`CoachState.update(events, t_s)` turns the streaming pipeline's events into what the
+person needs: the current exercise, count against target, the hold timer, the rest
+countdown, progress through the plan; and it says what to cue ("ten", "hold",
+"lower", "set done"). `Cues` speaks (espeak-ng where installed) or beeps; `render`
+draws the terminal display with rich.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from .match import Matcher
+from .plan import Plan
+from .report import NAMES
+
+
+class Cues:
+    """Sound for someone lying on the floor: a beep per rep, spoken words if possible."""
+
+    def __init__(self, sound: bool = True, speech: bool = True, stream=None):
+        self.sound = sound
+        self.speaker = shutil.which("espeak-ng") or shutil.which("espeak") if speech else None
+        self.stream = stream or sys.stdout
+        self.said: list[str] = []
+
+    def say(self, words: str) -> None:
+        self.said.append(words)
+        if self.speaker:
+            subprocess.Popen([self.speaker, "-s", "150", words], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        elif self.sound:
+            self.stream.write("\a")
+            self.stream.flush()
+
+
+@dataclass
+class CoachState:
+    plan: Plan
+    matcher: Matcher = field(init=False)
+    exercise: str | None = None
+    count: int = 0
+    hold_s: float = 0.0
+    rest_until_s: float | None = None
+    now_s: float = 0.0
+    link: str = "connecting"
+    battery_percent: int | None = None
+    last_event: str = ""
+    sets_seen: int = 0
+
+    def __post_init__(self):
+        self.matcher = Matcher(self.plan)
+
+    @property
+    def current(self):
+        return self.matcher.target_for(self.exercise) if self.exercise else None
+
+    def update(self, events: list[dict], now_s: float, cues: Cues | None = None) -> None:
+        self.now_s = now_s
+        say = cues.say if cues else (lambda _w: None)
+        for e in events:
+            kind = e["type"]
+            if kind == "set_started":
+                self.exercise, self.count, self.hold_s = e["exercise"], 0, 0.0
+                self.rest_until_s = None
+                self.last_event = f"{NAMES[e['exercise']]} started"
+            elif kind == "rep_counted":
+                if e["exercise"] != self.exercise:
+                    self.exercise, self.count = e["exercise"], 0
+                self.count = e["count"]
+                self.hold_s = 0.0
+                say(str(self.count))
+                target = self.current
+                if target and self.count + target.counted == target.planned.reps:
+                    say("set done")
+            elif kind == "hold_progress":
+                target = self.current
+                goal = target.planned.hold_s if target else None
+                if self.hold_s == 0.0:
+                    say("hold")
+                if goal is not None and self.hold_s < goal <= e["hold_s"]:
+                    say("lower")
+                self.hold_s = e["hold_s"]
+            elif kind == "set_ended":
+                done = e["set"]
+                target = self.matcher.target_for(done["exercise"])
+                rest = target.planned.rest_s if target else 0.0
+                self.matcher.add_set(self.sets_seen, done)
+                self.sets_seen += 1
+                self.rest_until_s = e["t_s"] + rest if rest else None
+                self.exercise, self.count, self.hold_s = None, 0, 0.0
+                self.last_event = f"{NAMES[done['exercise']]}: {len(done['reps'])} reps"
+            elif kind == "data_gap":
+                self.last_event = f"no data for {e['duration_s']:.1f} s (link gap)"
+
+
+def render(state: CoachState) -> Panel:
+    current = state.current
+    lines = []
+    if state.exercise:
+        target = current.planned.reps - current.counted if current else None
+        title = Text(NAMES[state.exercise], style="bold")
+        count = Text(f"{state.count}" + (f" / {target}" if target else ""), style="bold cyan")
+        lines.append(Group(title, count))
+        goal = current.planned.hold_s if current else None
+        if goal:
+            lines.append(Group(Text(f"hold {state.hold_s:.1f} / {goal:g} s"),
+                               ProgressBar(total=goal, completed=min(state.hold_s, goal), width=40)))
+    elif state.rest_until_s is not None and state.rest_until_s > state.now_s:
+        lines.append(Text(f"rest {state.rest_until_s - state.now_s:.0f} s", style="bold green"))
+    else:
+        lines.append(Text("waiting for the next exercise", style="dim"))
+    table = Table(box=None, show_header=True, header_style="dim")
+    for name in ("#", "exercise", "done", "target", "status"):
+        table.add_column(name)
+    for p in state.matcher.progress:
+        live = state.count if state.exercise == p.planned.exercise and p is current else 0
+        table.add_row(str(p.index + 1), NAMES[p.planned.exercise], str(p.counted + live),
+                      str(p.planned.reps), p.status if p.detected else "")
+    link = f"sensor: {state.link}" + (f", battery {state.battery_percent}%"
+                                       if state.battery_percent is not None else "")
+    footer = Text(f"{link}   t = {state.now_s:.0f} s   {state.last_event}", style="dim")
+    return Panel(Group(*lines, Text(""), table, Text(""), footer), title=state.plan.name)

@@ -15,8 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/sensorcoach info recordings/sim_01_standard.jsonl.gz
-	$(BIN)/sensorcoach analyze recordings/sim_01_standard.jsonl.gz
+	$(BIN)/sensorcoach demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

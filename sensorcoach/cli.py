@@ -108,7 +108,37 @@ def cmd_demo(args) -> int:
     bundled = DEFAULT_PROFILE_DIR.parent / "recordings" / "sim_01_standard.jsonl.gz"
     print(f"demo: a simulated session ({bundled.name}) through the live display"
           + (" as fast as possible" if args.fast else " in real time (about 4 minutes; --fast to skip)"))
+    if args.ble:
+        return _demo_over_ble(bundled, plan, out_dir, cues)
     run_replay(str(bundled), plan, fast=args.fast, out_dir=out_dir, cues=cues)
+    return 0
+
+
+def _demo_over_ble(recording, plan, out_dir, cues) -> int:
+    """The same session served by the virtual sensor over a private D-Bus bus and fake
+    BlueZ, received with bleak: the whole BLE path, no hardware."""
+    import asyncio
+    from .coach.session import run_live
+    from .source import open_source
+    from .virtual import FakeBluez, PrivateBus, VirtualScimuSensor
+    from .virtual.bus import use_bus
+    source = open_source(recording)
+    samples = source.read_all()
+    with PrivateBus() as bus:
+        use_bus(bus.address)
+
+        async def main():
+            bluez = FakeBluez()
+            await bluez.start(bus.address)
+            sensor = VirtualScimuSensor(samples, float(source.config["odr_hz"]),
+                                        loop_samples=False)
+            await sensor.attach(bluez)
+            try:
+                await run_live(plan, device=sensor.address, out_dir=out_dir,
+                               duration_s=float(samples.t_s[-1]) + 3.0, cues=cues)
+            finally:
+                await bluez.stop()
+        asyncio.run(main())
     return 0
 
 
@@ -190,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="try it without a sensor: a bundled session, live")
     coach_options(p)
+    p.add_argument("--ble", action="store_true",
+                   help="through a virtual sensor and a fake BlueZ (Linux, needs dbus-daemon)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("history", help="sessions, adherence and trends over days")

@@ -135,6 +135,10 @@ async def run_live(plan: Plan, *, device: str | None, out_dir: Path, duration_s:
         await live.stop()
         await asyncio.sleep(2 * REFRESH_S)          # let the last notifications through
         task.cancel()
+        try:
+            await task                              # the display closes before the summary
+        except asyncio.CancelledError:
+            pass
         writer.close()
         analyzer.finish()
     console.print(f"recording: {recording}")

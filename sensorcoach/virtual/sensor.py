@@ -32,6 +32,9 @@ class VirtualSensor:
     """
 
     profile_id = ""
+    #: Advertised signal strength, dBm, and the firmware revision string served.
+    rssi = -55
+    firmware = b"virtual 1.0"
 
     def __init__(self, samples: SampleBlock, source_rate_hz: float, *, address: str,
                  name: str, mtu: int = 247, battery_percent: int = 87,
@@ -57,6 +60,32 @@ class VirtualSensor:
         self._t0 = time.monotonic()            # sensor time zero
         self._ever_started = False
         self.packets_sent = 0
+
+    # --- what FakeBluez asks (the parts every sensor shares) -------------------------------
+    def advertised(self) -> dict[str, Any]:
+        return {"UUIDs": [self.profile.gatt["service"]], "RSSI": self.rssi, "Name": self.name,
+                "ManufacturerData": {}, "ServiceData": {}}
+
+    def standard_services(self, first_handle: int) -> list[dict]:
+        """Battery Service and Device Information, where the profile has them."""
+        g = self.profile.gatt
+        if "battery_service" not in g:
+            return []
+        return [
+            {"uuid": g["battery_service"], "handle": first_handle, "characteristics": [
+                {"uuid": g["battery_level"], "handle": first_handle + 1,
+                 "flags": ["read", "notify"]}]},
+            {"uuid": g["device_info_service"], "handle": first_handle + 4, "characteristics": [
+                {"uuid": g["firmware_revision"], "handle": first_handle + 5, "flags": ["read"]}]},
+        ]
+
+    def read(self, uuid: str) -> bytes:
+        g = self.profile.gatt
+        if uuid == g.get("battery_level"):
+            return bytes([self.battery_percent])
+        if uuid == g.get("firmware_revision"):
+            return self.firmware
+        raise att_error(0x02, "read not permitted")
 
     # --- link ------------------------------------------------------------------------------
     async def on_connect(self) -> None:
@@ -153,6 +182,7 @@ class VirtualScimuSensor(VirtualSensor):
     """The reference sensor, scimu-v1."""
 
     profile_id = "scimu-v1"
+    firmware = b"scimu-virtual 1.0"
 
     def __init__(self, samples: SampleBlock, source_rate_hz: float, *, address: str =
                  "C0:FF:EE:00:00:01", name: str = "SensorCoach-0001", refuse_config: bool = False,
@@ -167,10 +197,6 @@ class VirtualScimuSensor(VirtualSensor):
         self.corrupt_sent = 0
 
     # --- what FakeBluez asks ----------------------------------------------------------------
-    def advertised(self) -> dict[str, Any]:
-        return {"UUIDs": [self.profile.gatt["service"]], "RSSI": -55, "Name": self.name,
-                "ManufacturerData": {}, "ServiceData": {}}
-
     def gatt(self) -> list[dict]:
         g = self.profile.gatt
         return [
@@ -178,23 +204,14 @@ class VirtualScimuSensor(VirtualSensor):
                 {"uuid": g["data"], "handle": 0x000B, "flags": ["notify"], "mtu": self.mtu},
                 {"uuid": g["control"], "handle": 0x000E, "flags": ["read", "write"],
                  "mtu": self.mtu}]},
-            {"uuid": g["battery_service"], "handle": 0x0010, "characteristics": [
-                {"uuid": g["battery_level"], "handle": 0x0011, "flags": ["read", "notify"]}]},
-            {"uuid": g["device_info_service"], "handle": 0x0014, "characteristics": [
-                {"uuid": g["firmware_revision"], "handle": 0x0015, "flags": ["read"]}]},
-        ]
+            *self.standard_services(0x0010)]
 
     def read(self, uuid: str) -> bytes:
-        g = self.profile.gatt
-        if uuid == g["control"]:
+        if uuid == self.profile.gatt["control"]:
             c = self.config
             return struct.pack("<BHBHBB", PROTOCOL_VERSION, c["odr_hz"], c["acc_range_g"],
                                c["gyro_range_dps"], c["samples_per_packet"], int(self.streaming))
-        if uuid == g["battery_level"]:
-            return bytes([self.battery_percent])
-        if uuid == g["firmware_revision"]:
-            return b"scimu-virtual 1.0"
-        raise att_error(0x02, "read not permitted")
+        return super().read(uuid)
 
     def write(self, uuid: str, value: bytes) -> None:
         if uuid != self.profile.gatt["control"] or not value:

@@ -7,8 +7,6 @@ host's live path for these profiles can be tested without the hardware.
 from __future__ import annotations
 
 import struct
-from typing import Any
-
 import numpy as np
 
 from ..decoders.polar_pmd import ACC
@@ -22,29 +20,17 @@ POLAR_CLOCK_START_NS = 800_000_000 * 10**9
 PMD_SUCCESS, PMD_INVALID_TYPE, PMD_INVALID_RATE, PMD_INVALID_RANGE = 0, 2, 8, 9
 
 
-def _device_info(sensor: VirtualSensor, first_handle: int) -> list[dict]:
-    g = sensor.profile.gatt
-    return [
-        {"uuid": g["battery_service"], "handle": first_handle, "characteristics": [
-            {"uuid": g["battery_level"], "handle": first_handle + 1, "flags": ["read", "notify"]}]},
-        {"uuid": g["device_info_service"], "handle": first_handle + 4, "characteristics": [
-            {"uuid": g["firmware_revision"], "handle": first_handle + 5, "flags": ["read"]}]},
-    ]
-
-
 class VirtualPolarH10(VirtualSensor):
     """Raw 16-bit ACC frames (type 1, milli-g) after a PMD start command."""
 
     profile_id = "polar-h10"
+    rssi = -60
+    firmware = b"3.0.35"
 
     def __init__(self, samples: SampleBlock, source_rate_hz: float, *,
                  address: str = "A0:9E:1A:00:00:10", name: str = "Polar H10 1A2B3C4D", **options):
         super().__init__(samples, source_rate_hz, address=address, name=name, **options)
         self.rate_hz, self.range_g = 100, 8
-
-    def advertised(self) -> dict[str, Any]:
-        return {"UUIDs": [self.profile.gatt["service"]], "RSSI": -60, "Name": self.name,
-                "ManufacturerData": {}, "ServiceData": {}}
 
     def gatt(self) -> list[dict]:
         g = self.profile.gatt
@@ -52,15 +38,7 @@ class VirtualPolarH10(VirtualSensor):
             {"uuid": g["control"], "handle": 0x0031, "flags": ["read", "write", "indicate"],
              "mtu": self.mtu},
             {"uuid": g["data"], "handle": 0x0034, "flags": ["notify"], "mtu": self.mtu}]},
-            *_device_info(self, 0x0040)]
-
-    def read(self, uuid: str) -> bytes:
-        g = self.profile.gatt
-        if uuid == g["battery_level"]:
-            return bytes([self.battery_percent])
-        if uuid == g["firmware_revision"]:
-            return b"3.0.35"
-        raise att_error(0x02, "read not permitted")
+            *self.standard_services(0x0040)]
 
     def write(self, uuid: str, value: bytes) -> None:
         if uuid != self.profile.gatt["control"] or len(value) < 2:
@@ -110,6 +88,7 @@ class VirtualWitMotion(VirtualSensor):
     """55 61 frames, one per notification, at the rate set by FF AA 03 <code> 00."""
 
     profile_id = "witmotion-bwt901ble"
+    rssi = -62
 
     def __init__(self, samples: SampleBlock, source_rate_hz: float, *,
                  address: str = "D4:36:39:00:00:61", name: str = "WT901BLE67", **options):
@@ -117,19 +96,12 @@ class VirtualWitMotion(VirtualSensor):
         self.rate_hz = 10                          # the module's default output rate
         self.unlocked = False
 
-    def advertised(self) -> dict[str, Any]:
-        return {"UUIDs": [self.profile.gatt["service"]], "RSSI": -62, "Name": self.name,
-                "ManufacturerData": {}, "ServiceData": {}}
-
     def gatt(self) -> list[dict]:
         g = self.profile.gatt
         return [{"uuid": g["service"], "handle": 0x0020, "characteristics": [
             {"uuid": g["data"], "handle": 0x0021, "flags": ["notify"], "mtu": self.mtu},
             {"uuid": g["control"], "handle": 0x0024,
              "flags": ["write-without-response", "write"], "mtu": self.mtu}]}]
-
-    def read(self, uuid: str) -> bytes:
-        raise att_error(0x02, "read not permitted")
 
     def write(self, uuid: str, value: bytes) -> None:
         if uuid != self.profile.gatt["control"] or len(value) != 5 or value[:2] != b"\xff\xaa":

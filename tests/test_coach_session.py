@@ -163,3 +163,19 @@ def test_a_live_session_killed_mid_way_loses_nothing_recorded(tmp_path):
     finally:
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=20)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None and not os.environ.get("CI"),
+                    reason="chromium not installed (.ci/run installs it)")
+def test_report_opens_in_a_browser_without_errors(session, tmp_path):
+    done, _, _, _ = session
+    run = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr",
+         "--v=0", "--dump-dom", done["report_path"].as_uri()],
+        capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.count("<svg") == 2 and "Hip bridge" in run.stdout
+    # Nothing on the page's console (no script errors, no failed loads).
+    assert "CONSOLE" not in run.stderr, run.stderr[-2000:]

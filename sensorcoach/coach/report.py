@@ -135,7 +135,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 10px;t
 <th>bridge holds (s)</th><th>time in posture</th></tr>{''.join(rows)}</table>
 {f'<h3>Extra sets</h3><ul>{extra}</ul>' if extra else ''}
 <h2>Pelvis angle from rest over time</h2>
-<p>Shaded: counted reps, coloured by exercise; bars on top: bridge holds.</p>
+<p>Shaded: detected reps, coloured by exercise; bars on top: bridge holds.</p>
 {_svg_trace(trace, result)}
 <h2>Bridge holds against target</h2>
 {_svg_holds(result, matched)}
@@ -146,10 +146,11 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 10px;t
 
 
 def write_outputs(out_dir: Path, stem: str, result: dict, matched: MatchResult, plan: Plan,
-                  trace, source: str) -> tuple[Path, Path]:
+                  trace, source: str, started_at: str | None = None) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     result_path = out_dir / f"{stem}.result.json"
     report_path = out_dir / f"{stem}.report.html"
     result_path.write_text(json.dumps(result_with_targets(result, matched, plan), indent=1))
-    report_path.write_text(render_html(result, matched, plan, trace, source), encoding="utf-8")
+    report_path.write_text(render_html(result, matched, plan, trace, source, started_at),
+                           encoding="utf-8")
     return result_path, report_path

@@ -29,8 +29,10 @@ def _finish(analyzer: SessionAnalyzer, source, plan: Plan, out_dir: Path, stem: 
     if getattr(source, "gaps", None):
         result["stream"]["gaps"] = [{"start_s": g.start_s, "end_s": g.end_s} for g in source.gaps]
     matched = match(plan, result)
+    header = getattr(source, "header", None)
+    started_at = header.raw.get("started_at") if header is not None else None
     result_path, report_path = write_outputs(out_dir, stem, result, matched, plan,
-                                             analyzer.trace, source_name)
+                                             analyzer.trace, source_name, started_at)
     if record_history:
         history.record(result, matched, plan.name, source_name, str(report_path))
     console.print(f"\n[bold]{plan.name}[/bold]: {100 * matched.adherence:.0f}% of the planned reps")

@@ -75,6 +75,29 @@ def test_cues_count_reps_and_say_when_a_set_is_done(session):
     numbers = [w for w in said if w.isdigit()]
     assert numbers[:20] == [str(i) for i in range(1, 21)]      # the pelvic tilts
     assert "set done" in said and "hold" in said
+    assert cues.beeps == 0                 # sound switched off: no tones
+
+
+def test_rep_tone_is_a_short_wav():
+    import wave
+    from sensorcoach.coach.live import tone_wav
+    with wave.open(str(tone_wav())) as w:
+        assert w.getframerate() == 22050 and 0.05 < w.getnframes() / 22050 < 0.2
+
+
+def test_cues_beep_once_per_rep_when_sound_is_on(monkeypatch):
+    import io
+    from sensorcoach.coach.live import CoachState
+    monkeypatch.setattr("shutil.which", lambda name: None)     # no player, no speech
+    out = io.StringIO()
+    cues = Cues(sound=True, speech=True, stream=out)
+    state = CoachState(load_plan())
+    state.update([{"type": "set_started", "exercise": "pelvic_tilt", "t_s": 0.0,
+                   "detected_at_s": 0.0}]
+                 + [{"type": "rep_counted", "exercise": "pelvic_tilt", "count": i,
+                     "detected_at_s": float(i), "rep": {"start_s": i, "end_s": i + 1}}
+                    for i in (1, 2, 3)], 3.0, cues)
+    assert cues.beeps == 3 and out.getvalue() == "\a" * 3 and state.count == 3
 
 
 def test_result_json_has_targets_and_status(session):

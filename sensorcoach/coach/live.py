@@ -3,16 +3,22 @@
 `CoachState.update(events, t_s)` turns the streaming pipeline's events into what the
 person needs: the current exercise, count against target, the hold timer, the rest
 countdown, progress through the plan; and it says what to cue ("ten", "hold",
-"lower", "set done"). `Cues` speaks (espeak-ng where installed) or beeps; `render`
+"lower", "set done"). `Cues` plays a tone per rep and speaks (espeak-ng where installed); `render`
 draws the terminal display with rich.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import wave
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
 
 from rich.console import Group
 from rich.panel import Panel
@@ -25,23 +31,61 @@ from .plan import Plan
 from .report import NAMES
 
 
+#: The rep sound: a short, soft 880 Hz tone (easy to hear, not startling).
+TONE_HZ, TONE_S, TONE_RATE = 880.0, 0.08, 22050
+
+
+def tone_wav() -> Path:
+    """A WAV file with the rep tone (written once per process)."""
+    path = Path(tempfile.gettempdir()) / f"sensorcoach-tone-{os.getpid()}.wav"
+    if not path.exists():
+        t = np.arange(int(TONE_S * TONE_RATE)) / TONE_RATE
+        fade = np.minimum(1.0, np.minimum(t, TONE_S - t) / 0.01)
+        wave_ = (0.4 * 32767 * fade * np.sin(2 * np.pi * TONE_HZ * t)).astype("<i2")
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(TONE_RATE)
+            w.writeframes(wave_.tobytes())
+    return path
+
+
 class Cues:
-    """Sound for someone lying on the floor: a beep per rep, spoken words if possible."""
+    """Sound for someone lying on the floor who cannot see the screen: a short tone per
+    rep, and words ("ten", "hold", "lower", "set done") where a speech program exists.
+    Falls back to the terminal bell when no sound player is installed."""
 
     def __init__(self, sound: bool = True, speech: bool = True, stream=None):
         self.sound = sound
-        self.speaker = shutil.which("espeak-ng") or shutil.which("espeak") if speech else None
+        self.speaker = (shutil.which("espeak-ng") or shutil.which("espeak")) if speech else None
+        self.player = next((shutil.which(p) for p in ("paplay", "aplay", "afplay")
+                            if shutil.which(p)), None) if sound else None
         self.stream = stream or sys.stdout
         self.said: list[str] = []
+        self.beeps = 0
+
+    def _run(self, *command: str) -> None:
+        subprocess.Popen(list(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def beep(self) -> None:
+        if not self.sound:
+            return
+        self.beeps += 1
+        if self.player:
+            self._run(self.player, *(["-q"] if self.player.endswith("aplay") else []),
+                      str(tone_wav()))
+        else:
+            self.stream.write("\a")
+            self.stream.flush()
 
     def say(self, words: str) -> None:
         self.said.append(words)
         if self.speaker:
-            subprocess.Popen([self.speaker, "-s", "150", words], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-        elif self.sound:
-            self.stream.write("\a")
-            self.stream.flush()
+            self._run(self.speaker, "-s", "150", words)
+
+    def rep(self, count: int) -> None:
+        self.beep()
+        self.say(str(count))
 
 
 @dataclass
@@ -68,6 +112,7 @@ class CoachState:
     def update(self, events: list[dict], now_s: float, cues: Cues | None = None) -> None:
         self.now_s = now_s
         say = cues.say if cues else (lambda _w: None)
+        rep = cues.rep if cues else (lambda _n: None)
         for e in events:
             kind = e["type"]
             if kind == "set_started":
@@ -79,7 +124,7 @@ class CoachState:
                     self.exercise, self.count = e["exercise"], 0
                 self.count = e["count"]
                 self.hold_s = 0.0
-                say(str(self.count))
+                rep(self.count)
                 target = self.current
                 if target and self.count + target.counted == target.planned.reps:
                     say("set done")

@@ -145,6 +145,13 @@ class CoachState:
                 self.rest_until_s = e["t_s"] + rest if rest else None
                 self.exercise, self.count, self.hold_s = None, 0, 0.0
                 self.last_event = f"{NAMES[done['exercise']]}: {len(done['reps'])} reps"
+            elif kind == "set_extended":
+                # More reps of a set already ended (after a pause or a link gap).
+                target = self.matcher.target_for(e["set"]["exercise"])
+                for r in e["added_reps"]:
+                    self.matcher.add_rep(target, r)
+                if target is not None:
+                    target.posture_s += e.get("added_posture_s", 0.0)
             elif kind == "data_gap":
                 self.last_event = f"no data for {e['duration_s']:.1f} s (link gap)"
 

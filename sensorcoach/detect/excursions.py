@@ -269,8 +269,11 @@ class ExcursionDetector:
             # knee hug is) or dipping to half its height again and again without
             # reaching rest (reps about a shifted rest; a held bridge has no such dips,
             # rocking dips by 15-40%): the person shifted. Rest is the lowest dip.
-            if self.peak < s.small_excursion_deg or _dips(
-                    [self.exc_a[i] for i in window], 0.5 * highest, 0.8 * highest):
+            # A shifted rest is a small shift: its lowest dip is near the old rest (a
+            # knee hug never comes that low while rocking).
+            if self.peak < s.small_excursion_deg or (
+                    self.exc_a[lowest] < s.small_excursion_deg
+                    and _dips([self.exc_a[i] for i in window], 0.5 * highest, 0.8 * highest)):
                 self.base = self.exc_u[lowest]
                 # Reps done about the shifted rest while the excursion was open are
                 # real: find them again against the new rest (announced now, late).

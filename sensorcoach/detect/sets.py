@@ -130,7 +130,8 @@ class SetBuilder:
             last["posture_end_s"] = round(cand.posture_end_s, 3)
             last["hold_s"] = round(last["hold_s"] + cand.posture_s, 2)
             last["peak_deg"] = round(max(last["peak_deg"], cand.peak_deg), 1)
-            out.append({"type": "set_ended", "t_s": cand.end_s, "set": last})
+            out.append({"type": "set_extended", "t_s": cand.end_s, "set": last,
+                        "added_reps": reps, "added_posture_s": round(cand.posture_s, 2)})
             return
         result = {"exercise": "knee_to_chest", "start_s": round(cand.start_s, 3),
                   "end_s": round(cand.end_s, 3), "hold_s": round(cand.posture_s, 2),
@@ -149,11 +150,21 @@ class SetBuilder:
         # rep (a fidget just before the first rep) are not reps.
         typical = _median([r.peak_deg for r in reps])
         reps = [r for r in reps if r.peak_deg >= self.s.relative_min_peak * typical]
+        exercise = classify([r.peak_deg for r in reps], self.s)
+        last = self.sets[-1] if self.sets else None
+        if (len(reps) < self.s.min_set_reps and last is not None and last["exercise"] == exercise
+                and reps[0].start_s - last["end_s"] <= 2 * self.s.set_gap_s):
+            # A couple more after a longer pause: the end of the same set, not fidgets.
+            added = [_rep_json(r, exercise) for r in reps]
+            last["reps"] += added
+            last["end_s"] = round(reps[-1].end_s, 3)
+            out.append({"type": "set_extended", "t_s": reps[-1].end_s, "set": last,
+                        "added_reps": added})
+            return
         if len(reps) < self.s.min_set_reps:
             out.append({"type": "set_discarded", "t_s": current.reps[-1].end_s,
                         "reps": len(current.reps)})
             return
-        exercise = classify([r.peak_deg for r in reps], self.s)
         result = {"exercise": exercise, "start_s": round(reps[0].start_s, 3),
                   "end_s": round(reps[-1].end_s, 3),
                   "peak_deg": round(_median([r.peak_deg for r in reps]), 1),

@@ -387,9 +387,9 @@ class ExcursionDetector:
         """Count the circles of a finished knee-to-chest posture with hindsight: centre
         and axis from the whole posture, so the first swings count as well as the rest."""
         s = self.s
-        rocking = self.rocking
+        rocking_from = self.rocking.start_s if self.rocking else self.exc_t[0]
         times, angles, dirs = self.exc_t, self.exc_a, self.exc_u
-        active = [a for t, a in zip(times, angles) if t >= rocking.start_s]
+        active = [a for t, a in zip(times, angles) if t >= rocking_from]
         level = _median(active) if active else peak
         inside = [i for i, a in enumerate(angles) if a >= 0.8 * level]
         if len(inside) < 10 or level < s.small_excursion_deg:
@@ -406,7 +406,7 @@ class ExcursionDetector:
         # With hindsight every swing is seen, but the knee pull and the release at the
         # edges of the posture can add a half swing: N circles make 2N - 1 or 2N flips.
         circles = []
-        begin = rocking.start_s
+        begin = max(rocking_from, times[first])
         for k in range(1, (len(flips) + 1) // 2 + 1):
             i = 2 * k - 2
             end = flips[i] if i < len(flips) else times[last]
@@ -420,8 +420,9 @@ class ExcursionDetector:
         times = [t for t, _ in self.pre] + self.exc_t
         angles = [a for _, a in self.pre] + self.exc_a
         rep = _rep_from(times, angles, s, done_at)
-        rocking = self.rocking
-        if rocking is not None and len(rocking.flips) >= s.rock_min_flips:
+        # A long stay in a real posture may be a knee hug even when the live counter
+        # has not confirmed rocking (a hug resumed after a link gap): count with hindsight.
+        if self.exc_t and self.exc_t[-1] - self.exc_t[0] >= s.rock_recount_min_s:
             candidate = self._recount_rocking(rep.start_s, t_s, rep.peak_deg, done_at)
             if candidate is not None:
                 return candidate

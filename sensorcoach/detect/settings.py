@@ -110,6 +110,9 @@ class DetectorSettings:
     #: Swings needed before a long excursion counts as knee-to-chest rocking: three
     #: half-swings, more than any bridge's lift and lowering can make.
     rock_min_flips: int = 3
+    #: An excursion at least this long is recounted for rocking with hindsight, s: one
+    #: slow circle plus getting into and out of the posture.
+    rock_recount_min_s: float = 5.0
     # --- sets ------------------------------------------------------------------------------
     #: A pause longer than this between one rep's end and the next one's start starts
     #: a new set, s. Within a set people pause for breath (3-8 s) on top of their

@@ -172,8 +172,8 @@ class ExcursionDetector:
             # already rocked in a knee hug are done and kept. The resting orientation
             # is kept, so reps after the gap count again.
             out.append({"type": "data_gap", "t_s": t_s, "duration_s": round(dt, 3)})
-            if (self.state == self.EXCURSION and self.rocking is not None
-                    and len(self.rocking.flips) >= s.rock_min_flips):
+            if (self.state == self.EXCURSION and self.exc_t
+                    and self.exc_t[-1] - self.exc_t[0] >= s.rock_recount_min_s):
                 candidate = self._finish(self.exc_t[-1], done_at)
                 if isinstance(candidate, RockingCandidate):
                     out.append(candidate)

@@ -154,6 +154,11 @@ class SetBuilder:
         last = self.sets[-1] if self.sets else None
         if (len(reps) < self.s.min_set_reps and last is not None and last["exercise"] == exercise
                 and reps[0].start_s - last["end_s"] <= 2 * self.s.set_gap_s):
+            # ... as long as they are like that set's reps, not twitches after it.
+            reps = [r for r in reps if r.peak_deg >= self.s.relative_min_peak * last["peak_deg"]]
+        if (reps and len(reps) < self.s.min_set_reps and last is not None
+                and last["exercise"] == exercise
+                and reps[0].start_s - last["end_s"] <= 2 * self.s.set_gap_s):
             # A couple more after a longer pause: the end of the same set, not fidgets.
             added = [_rep_json(r, exercise) for r in reps]
             last["reps"] += added

@@ -23,7 +23,7 @@ from bleak_retry_connector import BleakClientWithServiceCache, establish_connect
 
 from .decoders.scimu import MAX_SAMPLES_PER_PACKET
 from .errors import BluetoothUnavailableError, ConfigRefusedError, SensorNotFoundError
-from .profiles import DeviceProfile, all_profiles, load_profile
+from .profiles import DeviceProfile, all_profiles
 
 #: Reconnection waits between attempts, s: quick at first (a brief radio fade), then
 #: backing off to spare the battery, never longer than 10 s (a person waits).
@@ -307,6 +307,3 @@ class LiveSensor:
                 await _call(self.on_notification, t, payload)
             self._pump.cancel()
 
-
-def profile_for(profile_id: str) -> DeviceProfile:
-    return load_profile(profile_id)

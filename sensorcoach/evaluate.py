@@ -7,7 +7,6 @@ the number left out is reported. Everything else counts.
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .source import RecordingSource, open_source
 
 
@@ -19,7 +21,7 @@ def describe(path: str | Path) -> dict[str, Any]:
             first = float(block.t_s[0])
         last = float(block.t_s[-1])
         samples += len(block)
-        with_gyro += int((~__import__("numpy").isnan(block.gyro_dps[:, 0])).sum())
+        with_gyro += int((~np.isnan(block.gyro_dps[:, 0])).sum())
     stats = source.stats
     duration = (last - first) if samples else 0.0
     info: dict[str, Any] = {

@@ -9,7 +9,6 @@ import asyncio
 import json
 import signal
 import sys
-import time
 from pathlib import Path
 
 from .errors import SensorCoachError
@@ -67,13 +66,17 @@ async def _record(args) -> int:
     _print(f"recording {sensor.name} ({sensor.address}) to {out}: {live.config}, MTU {live.mtu}, "
            f"battery {live.battery_percent}%; Ctrl-C ends it")
 
+    #: Progress is printed this often, s (someone watching a recording start).
+    progress_every_s = 10.0
+
     async def flusher():
+        next_report = progress_every_s
         while True:
             await asyncio.sleep(0.5)
-            state["writer"].flush_if_due()
-            stats = state["stream"].stats
-            if int(live.now()) % 10 == 0 and live.now() - getattr(flusher, "last", -10) >= 9.5:
-                flusher.last = live.now()
+            state["writer"].flush_if_due()       # at least once a second, even in silence
+            if live.now() >= next_report:
+                next_report += progress_every_s
+                stats = state["stream"].stats
                 _print(f"{live.now():8.1f} s  {stats.samples} samples, {stats.lost} lost, "
                        f"{stats.corrupt} corrupt")
 
@@ -223,4 +226,4 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_decode)
 
 
-__all__ = ["add_parsers", "time"]
+__all__ = ["add_parsers"]

@@ -11,8 +11,7 @@ from sensorcoach import ble
 from sensorcoach.cli import main
 from sensorcoach.decoders import make_decoder
 from sensorcoach.detect import SessionAnalyzer
-from sensorcoach.errors import BluetoothUnavailableError, ConfigRefusedError
-from sensorcoach.formats import read_labels
+from sensorcoach.errors import ConfigRefusedError
 from sensorcoach.source import NotificationStream, open_source
 from sensorcoach.virtual import FakeBluez, PrivateBus, VirtualScimuSensor
 from sensorcoach.virtual.bus import use_bus

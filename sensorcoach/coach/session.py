@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -152,4 +151,4 @@ def default_out_dir() -> Path:
     return history.data_dir() / "sessions"
 
 
-__all__ = ["run_live", "run_replay", "default_out_dir", "time"]
+__all__ = ["run_live", "run_replay", "default_out_dir"]

@@ -137,8 +137,6 @@ class ExcursionDetector:
         self.peak = 0.0
         self.high_since = None
         self.rocking: _Rocking | None = None
-        self.rock_active_from = None
-        self.big_still_since = None
         self.hold_reported = 0.0
         self.high_hold_start = None
 

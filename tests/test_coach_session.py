@@ -202,3 +202,14 @@ def test_report_opens_in_a_browser_without_errors(session, tmp_path):
     assert run.stdout.count("<svg") == 2 and "Hip bridge" in run.stdout
     # Nothing on the page's console (no script errors, no failed loads).
     assert "CONSOLE" not in run.stderr, run.stderr[-2000:]
+
+
+def test_display_shows_the_knee_hug_timer_against_its_target():
+    from sensorcoach.coach.live import CoachState, render
+    state = CoachState(load_plan())
+    state.update([{"type": "set_started", "exercise": "knee_to_chest", "t_s": 100.0,
+                   "detected_at_s": 100.0}], 112.0)
+    console = Console(record=True, width=100, force_terminal=False)
+    console.print(render(state))
+    screen = console.export_text()
+    assert "Knee-to-chest" in screen and "in the posture 12 / 30 s" in screen

@@ -101,6 +101,7 @@ class CoachState:
     battery_percent: int | None = None
     last_event: str = ""
     sets_seen: int = 0
+    set_started_s: float | None = None
 
     def __post_init__(self):
         self.matcher = Matcher(self.plan)
@@ -118,6 +119,7 @@ class CoachState:
             if kind == "set_started":
                 self.exercise, self.count, self.hold_s = e["exercise"], 0, 0.0
                 self.rest_until_s = None
+                self.set_started_s = e["t_s"]
                 self.last_event = f"{NAMES[e['exercise']]} started"
             elif kind == "rep_counted":
                 if e["exercise"] != self.exercise:
@@ -144,6 +146,7 @@ class CoachState:
                 self.sets_seen += 1
                 self.rest_until_s = e["t_s"] + rest if rest else None
                 self.exercise, self.count, self.hold_s = None, 0, 0.0
+                self.set_started_s = None
                 self.last_event = f"{NAMES[done['exercise']]}: {len(done['reps'])} reps"
             elif kind == "set_extended":
                 # More reps of a set already ended (after a pause or a link gap).
@@ -168,6 +171,13 @@ def render(state: CoachState) -> Panel:
         if goal:
             lines.append(Group(Text(f"hold {state.hold_s:.1f} / {goal:g} s"),
                                ProgressBar(total=goal, completed=min(state.hold_s, goal), width=40)))
+        posture_goal = current.planned.posture_s if current else None
+        if posture_goal and state.set_started_s is not None:
+            # Time in the knee hug so far (this set), against the plan's target.
+            held = current.posture_s + max(0.0, state.now_s - state.set_started_s)
+            lines.append(Group(Text(f"in the posture {held:.0f} / {posture_goal:g} s"),
+                               ProgressBar(total=posture_goal, completed=min(held, posture_goal),
+                                           width=40)))
     elif state.rest_until_s is not None and state.rest_until_s > state.now_s:
         lines.append(Text(f"rest {state.rest_until_s - state.now_s:.0f} s", style="bold green"))
     else:

@@ -38,7 +38,7 @@ def describe(path: str | Path) -> dict[str, Any]:
         "lost": stats.lost,
         "corrupt": stats.corrupt,
         "disconnects": stats.disconnects,
-        "gaps": [{"start_s": round(g.start_s, 3), "end_s": round(g.end_s, 3)} for g in source.gaps],
+        "gaps": [g.as_dict() for g in source.gaps],
         "clock_drift_ppm": None if stats.clock_drift_ppm is None else round(stats.clock_drift_ppm, 1),
     }
     if isinstance(source, RecordingSource):

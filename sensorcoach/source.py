@@ -35,6 +35,9 @@ class Gap:
     def duration_s(self) -> float:
         return self.end_s - self.start_s
 
+    def as_dict(self) -> dict:
+        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3)}
+
 
 class NotificationStream:
     """Decodes a profile's notifications and keeps link events; shared by live and replay."""

@@ -21,17 +21,12 @@ from .report import NAMES, write_outputs
 REFRESH_S = 0.1
 
 
-def _finish(analyzer: SessionAnalyzer, source, plan: Plan, out_dir: Path, stem: str,
-            source_name: str, console: Console, record_history: bool) -> dict:
-    """After `analyzer.finish()`: match, write the result and report, keep the history."""
-    result = analyzer.result(stream=source.stats)
-    if getattr(source, "gaps", None):
-        result["stream"]["gaps"] = [{"start_s": g.start_s, "end_s": g.end_s} for g in source.gaps]
+def _finish(result: dict, trace, plan: Plan, out_dir: Path, stem: str, source_name: str,
+            started_at: str | None, console: Console, record_history: bool) -> dict:
+    """Match, write the result and report, keep the history, print a summary."""
     matched = match(plan, result)
-    header = getattr(source, "header", None)
-    started_at = header.raw.get("started_at") if header is not None else None
-    result_path, report_path = write_outputs(out_dir, stem, result, matched, plan,
-                                             analyzer.trace, source_name, started_at)
+    result_path, report_path = write_outputs(out_dir, stem, result, matched, plan, trace,
+                                             source_name, started_at)
     if record_history:
         history.record(result, matched, plan.name, source_name, str(report_path))
     console.print(f"\n[bold]{plan.name}[/bold]: {100 * matched.adherence:.0f}% of the planned reps")
@@ -69,8 +64,11 @@ def run_replay(path: str, plan: Plan, *, fast: bool = False, speed: float = 1.0,
             live.update(render(state))
         state.update(analyzer.finish(), analyzer.last_t_s or 0.0, cues)
         live.update(render(state))
-    stem = Path(path).name.split(".")[0]
-    return _finish(analyzer, source, plan, out_dir, stem, str(path), console, record_history)
+    header = getattr(source, "header", None)
+    started_at = header.raw.get("started_at") if header is not None else None
+    return _finish(analyzer.result(stream=source.stats, gaps=source.gaps), analyzer.trace, plan,
+                   out_dir, Path(path).name.split(".")[0], str(path), started_at, console,
+                   record_history)
 
 
 async def run_live(plan: Plan, *, device: str | None, out_dir: Path, duration_s: float | None,
@@ -92,16 +90,13 @@ async def run_live(plan: Plan, *, device: str | None, out_dir: Path, duration_s:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     out_dir.mkdir(parents=True, exist_ok=True)
     recording = out_dir / f"session-{stamp}.jsonl.gz"
-    writer = RecordingWriter(recording, make_header(
+    writer_header = make_header(
         sensor.profile.id, live.config, device={"name": sensor.name, "address": sensor.address,
-                                                "firmware": live.firmware}))
+                                                "firmware": live.firmware})
+    writer = RecordingWriter(recording, writer_header)
     stream = NotificationStream(sensor.profile, live.config)
     analyzer = SessionAnalyzer()
     analyzer.trace = []
-
-    class _Source:                     # what _finish needs of a source
-        stats = stream.stats
-        gaps = stream.gaps
 
     async def pump():
         with Live(render(state), console=console, refresh_per_second=10) as display:
@@ -143,8 +138,9 @@ async def run_live(plan: Plan, *, device: str | None, out_dir: Path, duration_s:
         writer.close()
         analyzer.finish()
     console.print(f"recording: {recording}")
-    return _finish(analyzer, _Source, plan, out_dir, recording.name.split(".")[0],
-                   str(recording), console, record_history)
+    return _finish(analyzer.result(stream=stream.stats, gaps=stream.gaps), analyzer.trace, plan,
+                   out_dir, recording.name.split(".")[0], str(recording),
+                   writer_header["started_at"], console, record_history)
 
 
 def default_out_dir() -> Path:

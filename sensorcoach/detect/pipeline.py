@@ -87,12 +87,15 @@ class SessionAnalyzer:
                 self.trace.append((times[i], float(np.degrees(np.arccos(dot)))))
         return out
 
-    def result(self, stream: Any = None) -> dict:
+    def result(self, stream: Any = None, gaps=()) -> dict:
+        """The analysis result; `stream`: the link's StreamStats, `gaps`: its Gaps."""
         duration = (self.last_t_s - self.first_t_s) if self.first_t_s is not None else 0.0
         result: dict[str, Any] = {"format": RESULT_FORMAT, "version": RESULT_VERSION,
                                   "duration_s": round(duration, 3), "sets": self.sets.sets}
         if stream is not None:
             result["stream"] = stream.as_dict()
+            if gaps:
+                result["stream"]["gaps"] = [g.as_dict() for g in gaps]
         return result
 
 
@@ -102,11 +105,7 @@ def analyze_source(source, settings: DetectorSettings | None = None,
     for block in source.blocks():
         analyzer.feed(block)
     analyzer.finish()
-    result = analyzer.result(stream=source.stats)
-    if getattr(source, "gaps", None):
-        result["stream"]["gaps"] = [{"start_s": round(g.start_s, 3), "end_s": round(g.end_s, 3)}
-                                    for g in source.gaps]
-    return result
+    return analyzer.result(stream=source.stats, gaps=source.gaps)
 
 
 def analyze(path: str | Path, settings: DetectorSettings | None = None) -> dict:

@@ -140,10 +140,20 @@ class LiveSensor:
         self.mtu: int | None = None
         self._lost = asyncio.Event()
         self._stopping = False
+        #: (host time, payload bytes or event name): notifications and link events in the
+        #: order they happened, delivered by `_pump`.
         self._queue: asyncio.Queue = asyncio.Queue()
+        self._pump: asyncio.Task | None = None
 
     def now(self) -> float:
         return self.clock() - self.t0
+
+    def recording_header(self, **extra) -> dict:
+        """The header of a recording of this sensor as it is configured now."""
+        from .formats import make_header
+        device = {"name": self.sensor.name, "address": self.sensor.address,
+                  "firmware": self.firmware}
+        return make_header(self.profile.id, self.config, device=device, **extra)
 
     async def start(self) -> None:
         """Connect and configure; raises ConfigRefusedError / BluetoothUnavailableError."""
@@ -252,10 +262,15 @@ class LiveSensor:
         # Stamp on arrival; deliver from a task so slow callbacks never block bleak.
         self._queue.put_nowait((self.now(), bytes(data)))
 
+    async def _dispatch(self, t: float, item: bytes | str) -> None:
+        if isinstance(item, bytes):
+            await _call(self.on_notification, t, item)
+        else:
+            await _call(self.on_event, t, item)
+
     async def _deliver(self) -> None:
         while True:
-            t, payload = await self._queue.get()
-            await _call(self.on_notification, t, payload)
+            await self._dispatch(*await self._queue.get())
 
     async def run(self, duration_s: float | None = None) -> None:
         """Stream until `duration_s` has passed or `stop()`; reconnect after drops."""
@@ -268,7 +283,8 @@ class LiveSensor:
                 return
             if self._stopping:
                 return
-            await _call(self.on_event, self.now(), "disconnected")
+            # Queued behind the notifications that arrived before the drop.
+            self._queue.put_nowait((self.now(), "disconnected"))
             await self._reconnect(deadline)
 
     async def _reconnect(self, deadline: float | None) -> None:
@@ -281,7 +297,7 @@ class LiveSensor:
                 await self._connect(fresh.device)
             except (SensorNotFoundError, BluetoothUnavailableError):
                 continue
-            await _call(self.on_event, self.now(), "connected")
+            self._queue.put_nowait((self.now(), "connected"))
             return
 
     async def stop(self) -> None:
@@ -300,10 +316,9 @@ class LiveSensor:
                 await self.client.disconnect()
             except BleakError:
                 pass            # the link or the Bluetooth service is already gone
-        if hasattr(self, "_pump"):
+        if self._pump is not None:
             # Let what arrived reach the callbacks before we go.
-            while not self._queue.empty():
-                t, payload = self._queue.get_nowait()
-                await _call(self.on_notification, t, payload)
             self._pump.cancel()
+            while not self._queue.empty():
+                await self._dispatch(*self._queue.get_nowait())
 

@@ -36,7 +36,7 @@ def cmd_scan(args) -> int:
 
 async def _record(args) -> int:
     from . import ble
-    from .formats import RecordingWriter, make_header
+    from .formats import RecordingWriter
     from .source import NotificationStream
     from .formats.recording import Event
 
@@ -57,10 +57,8 @@ async def _record(args) -> int:
 
     live = ble.LiveSensor(sensor, on_notification=on_notification, on_event=on_event)
     await live.start()
-    header = make_header(sensor.profile.id, live.config,
-                         device={"name": sensor.name, "address": sensor.address,
-                                 "firmware": live.firmware},
-                         mount=args.mount, battery_percent=live.battery_percent, mtu=live.mtu)
+    header = live.recording_header(mount=args.mount, battery_percent=live.battery_percent,
+                                   mtu=live.mtu)
     state["writer"] = RecordingWriter(out, header)
     state["stream"] = NotificationStream(sensor.profile, live.config)
     _print(f"recording {sensor.name} ({sensor.address}) to {out}: {live.config}, MTU {live.mtu}, "

@@ -76,7 +76,7 @@ async def run_live(plan: Plan, *, device: str | None, out_dir: Path, duration_s:
                    record_history: bool = True) -> dict:
     """From a sensor: everything that arrives is recorded (crash-safe) as it comes."""
     from .. import ble
-    from ..formats import RecordingWriter, make_header
+    from ..formats import RecordingWriter
     from ..formats.recording import Event
     from ..source import NotificationStream
     console = console or Console()
@@ -90,9 +90,7 @@ async def run_live(plan: Plan, *, device: str | None, out_dir: Path, duration_s:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     out_dir.mkdir(parents=True, exist_ok=True)
     recording = out_dir / f"session-{stamp}.jsonl.gz"
-    writer_header = make_header(
-        sensor.profile.id, live.config, device={"name": sensor.name, "address": sensor.address,
-                                                "firmware": live.firmware})
+    writer_header = live.recording_header()
     writer = RecordingWriter(recording, writer_header)
     stream = NotificationStream(sensor.profile, live.config)
     analyzer = SessionAnalyzer()

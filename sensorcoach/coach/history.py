@@ -52,8 +52,7 @@ def record(result: dict, matched: MatchResult, plan_name: str, source: str, repo
                           result["duration_s"], matched.adherence, report))
         session_id = cur.lastrowid
         for p in matched.progress:
-            holds = [r["hold_s"] for i in p.detected for r in result["sets"][i]["reps"]
-                     if r.get("hold_s") is not None]
+            holds = p.holds_s(result)
             db.execute("INSERT INTO sets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (session_id, p.index, p.planned.exercise, p.planned.reps, p.counted,
                         p.status, sum(holds) / len(holds) if holds else None,

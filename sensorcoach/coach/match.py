@@ -24,6 +24,11 @@ class SetProgress:
     posture_s: float = 0.0
     detected: list[int] = field(default_factory=list)    # indices into result["sets"]
 
+    def holds_s(self, result: dict) -> list[float]:
+        """Hold times of every rep of the detected sets that went to this planned set."""
+        return [r["hold_s"] for i in self.detected for r in result["sets"][i]["reps"]
+                if r.get("hold_s") is not None]
+
     @property
     def complete(self) -> bool:
         return self.counted >= self.planned.reps

@@ -80,8 +80,7 @@ def _svg_holds(result: dict, matched: MatchResult) -> str:
     for p in matched.progress:
         if p.planned.hold_s is None:
             continue
-        for i in p.detected:
-            bars += [(r["hold_s"], p.planned.hold_s) for r in result["sets"][i]["reps"] if "hold_s" in r]
+        bars += [(hold, p.planned.hold_s) for hold in p.holds_s(result)]
     if not bars:
         return "<p>No bridges held.</p>"
     top = max(max(h for h, _ in bars), max(t for _, t in bars)) * 1.2
@@ -109,8 +108,7 @@ def render_html(result: dict, matched: MatchResult, plan: Plan, trace, source: s
     for p in matched.progress:
         holds = ""
         if p.planned.hold_s is not None:
-            all_holds = [r.get("hold_s") for i in p.detected for r in result["sets"][i]["reps"]]
-            holds = ", ".join(f"{h:.1f}" for h in all_holds if h is not None)
+            holds = ", ".join(f"{h:.1f}" for h in p.holds_s(result))
             if p.attempts:
                 holds += f" ({len(p.attempts)} too short, by " + ", ".join(
                     f"{a['short_by_s']:.1f}" for a in p.attempts) + " s)"

@@ -92,17 +92,9 @@ class _Rocking:
         p = dx * v[0] + dy * v[1] + dz * v[2]
         self.env = max(abs(p), self.env * (1.0 - dt / (2 * s.rock_axis_tau_s)))
         h = max(s.rock_min_deg, s.rock_relative * self.env)
-        flipped = False
-        if p > h:
-            if self.sign < 0:
-                self.flips.append((t_s, done_at))
-                flipped = True
-            self.sign = 1
-        elif p < -h:
-            if self.sign > 0:
-                self.flips.append((t_s, done_at))
-                flipped = True
-            self.sign = -1
+        self.sign, flipped = _swing(self.sign, p, h)
+        if flipped:
+            self.flips.append((t_s, done_at))
         return flipped
 
 
@@ -458,18 +450,23 @@ def _dips(angles, low, high) -> bool:
     return False
 
 
+def _swing(sign: int, x: float, h: float) -> tuple[int, bool]:
+    """Hysteresis: the side of +-h that `x` is on (`sign` while in between, 0 before
+    either), and whether it just changed sides."""
+    if x > h:
+        return 1, sign < 0
+    if x < -h:
+        return -1, sign > 0
+    return sign, False
+
+
 def _swing_flips(times, p, h):
     """Times at which `p` swings from beyond +h to beyond -h or back."""
     flips, sign = [], 0
     for t, x in zip(times, p):
-        if x > h:
-            if sign < 0:
-                flips.append(t)
-            sign = 1
-        elif x < -h:
-            if sign > 0:
-                flips.append(t)
-            sign = -1
+        sign, flipped = _swing(sign, x, h)
+        if flipped:
+            flips.append(t)
     return flips
 
 

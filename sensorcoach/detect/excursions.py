@@ -193,7 +193,7 @@ class ExcursionDetector:
         if self.state == self.SETTLING:
             if vigorous:
                 self.settling.clear()
-            else:
+            elif self.base is None:          # the fallback is only for the first rest
                 self.settling.append((self.speed, t_s, u))
             if still and t_s - self.still_since >= s.settle_s:
                 self.base = _normalise(self.still_sum)

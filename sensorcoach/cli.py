@@ -11,8 +11,17 @@ from pathlib import Path
 from .errors import SensorCoachError
 
 
+_python_show_warning = warnings.showwarning
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"warning: {message}", file=sys.stderr)
+    """Our own warnings (a file cut off mid-line) in one plain line; anything else, from
+    a library, the way Python shows it."""
+    from .formats import TruncatedFileWarning
+    if issubclass(category, TruncatedFileWarning):
+        print(f"warning: {message}", file=sys.stderr)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
 
 
 def cmd_info(args) -> int:

@@ -148,6 +148,10 @@ class CoachState:
                 self.exercise, self.count, self.hold_s = None, 0, 0.0
                 self.set_started_s = None
                 self.last_event = f"{NAMES[done['exercise']]}: {len(done['reps'])} reps"
+            elif kind == "set_recounted":
+                # Reps taken back: the "rest" was a held bridge (detect/lift.py).
+                self.count = e["count"]
+                self.last_event = f"recounted: {e['count']}"
             elif kind == "set_extended":
                 # More reps of a set already ended (after a pause or a link gap).
                 target = self.matcher.target_for(e["set"]["exercise"])

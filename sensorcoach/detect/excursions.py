@@ -16,6 +16,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
+from .lift import LiftCheck
 from .settings import DetectorSettings
 
 DEG = 180.0 / math.pi
@@ -118,6 +119,7 @@ class ExcursionDetector:
         #: (speed, t, u) while settling, for the fallback baseline.
         self.settling = deque(maxlen=int(round(settings.settle_fallback_s / settings.frame_s)))
         self.typical_peak_deg = 0.0          # set by the set builder: the set's own reps
+        self.lift = LiftCheck(settings)
         self.armed = True                    # may a new excursion start?
         self._reset_excursion()
 
@@ -141,9 +143,10 @@ class ExcursionDetector:
     def start_threshold_deg(self) -> float:
         return max(self.s.min_start_deg, self.s.relative_start * self.typical_peak_deg)
 
-    def step(self, t_s: float, u, norm_g: float, spread_g: float, done_at: float,
-             out: list) -> None:
-        """One frame: `u` the unit gravity direction. Appends candidates/events to `out`."""
+    def step(self, t_s: float, u, norm_g: float, spread_g: float, vertical_g: float,
+             done_at: float, out: list) -> None:
+        """One frame: `u` the unit gravity direction, `vertical_g` the specific force
+        along it. Appends candidates/events to `out`."""
         s = self.s
         dt = s.frame_s if self.prev_t is None else max(t_s - self.prev_t, 1e-6)
         if self.recent:
@@ -170,6 +173,7 @@ class ExcursionDetector:
             self._reset_excursion()
             self.pre.clear()
             self.state = self.REST if self.base is not None else self.SETTLING
+            self.lift.forget()
         self.prev_u, self.prev_t = u, t_s
         # Vigour: the specific force's magnitude shaking within the frame and against its
         # own slow level (steps), averaged so it must last; a hip thrust or a knock on
@@ -189,6 +193,7 @@ class ExcursionDetector:
                 self.still_sum[i] += u[i]
         else:
             self.still_since = None
+        self.lift.add_frame(t_s, u, vertical_g)
 
         if self.state == self.SETTLING:
             if vigorous:
@@ -211,11 +216,15 @@ class ExcursionDetector:
             self.pre.clear()
             return
 
-        b = self.base
-        a = math.acos(min(1.0, max(-1.0, u[0] * b[0] + u[1] * b[1] + u[2] * b[2]))) * DEG
         if vigorous:
             self._abort("vigorous")
             return
+        overturned = self.lift.check(t_s)
+        if overturned:
+            self._overturn(overturned, done_at, out)      # this frame included
+            return
+        b = self.base
+        a = _angle(u, b)
 
         if self.state == self.REST:
             threshold = self.start_threshold_deg
@@ -268,6 +277,7 @@ class ExcursionDetector:
                 # Reps done about the shifted rest while the excursion was open are
                 # real: find them again against the new rest (announced now, late).
                 out.extend(self._rescan(done_at))
+                self.lift.new_epoch(t_s)
                 self.state = self.REST
                 self.pre.clear()
                 self._reset_excursion()
@@ -276,6 +286,7 @@ class ExcursionDetector:
         if still_for >= s.shift_s and not rocking:
             # Settled somewhere else and not coming back: a shift of position.
             self.base = u
+            self.lift.new_epoch(t_s)
             self.state = self.REST
             self.pre.clear()
             self._reset_excursion()
@@ -286,6 +297,8 @@ class ExcursionDetector:
             candidate = self._finish(t_s, done_at)
             if candidate.end_s - candidate.start_s >= s.min_rep_s:
                 out.append(candidate)
+                if isinstance(candidate, RepCandidate):
+                    self.lift.add_rep(candidate, self.exc_t, self.exc_a, self.exc_u)
             self.state = self.REST
             self.armed = False
             self.pre.clear()
@@ -305,6 +318,7 @@ class ExcursionDetector:
         """Drop what is in progress and find the resting posture again."""
         self.abort_reason = reason
         self.state = self.SETTLING
+        self.lift.new_epoch(None)
         self.still_since = None
         self.pre.clear()
         self._reset_excursion()
@@ -347,31 +361,39 @@ class ExcursionDetector:
 
     def _rescan(self, done_at: float) -> list[RepCandidate]:
         """Tilt-style reps among the open excursion's frames, against the current base."""
+        reps, _ = _scan_reps(list(zip(self.exc_t, self.exc_u)), self.base,
+                             self.start_threshold_deg, self.s, done_at)
+        return reps
+
+    def _overturn(self, readings, done_at: float, out: list) -> None:
+        """The reps of this resting level were lowerings from a held level to the real
+        rest (lift.py): take them back, rest where they went, and count the holds
+        between them with hindsight (announced now, late)."""
         s = self.s
-        b = self.base
-        found = []
-        armed, inside, times, angles = False, False, [], []
+        frames = self.lift.frames_since(readings[0].start_s - s.shift_s)
+        out.append({"type": "retract", "reps": [r.candidate for r in readings]})
+        self.base = readings[-1].deepest_u
         threshold = self.start_threshold_deg
-        for t, u in zip(self.exc_t, self.exc_u):
-            a = math.acos(min(1.0, max(-1.0, u[0] * b[0] + u[1] * b[1] + u[2] * b[2]))) * DEG
-            if not inside:
-                if a < threshold:
-                    armed = True
-                    times, angles = [t], [a]          # the rest just before
-                elif armed:
-                    inside = True
-                    times.append(t)
-                    angles.append(a)
-                continue
-            times.append(t)
-            angles.append(a)
-            peak = max(angles)
-            if a < max(s.return_fraction * peak, 0.6 * threshold):
-                rep = _rep_from(times, angles, s, done_at)
-                if rep.end_s - rep.start_s >= s.min_rep_s:
-                    found.append(rep)
-                inside, armed = False, False
-        return found
+        reps, open_from = _scan_reps(frames, self.base, threshold, s, done_at)
+        out.extend(reps)
+        self._reset_excursion()
+        self.pre.clear()
+        angles = [_angle(u, self.base) for _, u in frames]
+        if open_from is None:
+            self.state = self.REST
+            self.armed = True
+            for (t, _), a in zip(frames[-self.pre.maxlen:], angles[-self.pre.maxlen:]):
+                self.pre.append((t, a))
+            return
+        self.state = self.EXCURSION
+        for (t, _), a in zip(frames[max(0, open_from - self.pre.maxlen):open_from],
+                             angles[max(0, open_from - self.pre.maxlen):open_from]):
+            self.pre.append((t, a))
+        for (t, u), a in zip(frames[open_from:], angles[open_from:]):
+            self.exc_t.append(t)
+            self.exc_a.append(a)
+            self.exc_u.append(u)
+        self.peak = max(self.exc_a)
 
     def _recount_rocking(self, start_s, t_s, peak, done_at):
         """Count the circles of a finished knee-to-chest posture with hindsight: centre
@@ -417,6 +439,38 @@ class ExcursionDetector:
             if candidate is not None:
                 return candidate
         return rep
+
+
+def _scan_reps(frames, base, threshold: float, s: DetectorSettings, done_at: float):
+    """Tilt-style reps among (t, u) frames against `base`: an excursion over `threshold`
+    that started from under it and came back. Returns the reps and the index where an
+    excursion still open at the end began (None if the frames end near rest)."""
+    found = []
+    armed, inside, times, angles, open_from = False, False, [], [], None
+    for i, (t, u) in enumerate(frames):
+        a = _angle(u, base)
+        if not inside:
+            if a < threshold:
+                armed = True
+                times, angles = [t], [a]          # the rest just before
+            elif armed:
+                inside, open_from = True, i
+                times.append(t)
+                angles.append(a)
+            continue
+        times.append(t)
+        angles.append(a)
+        peak = max(angles)
+        if a < max(s.return_fraction * peak, 0.6 * threshold):
+            rep = _rep_from(times, angles, s, done_at)
+            if rep.end_s - rep.start_s >= s.min_rep_s:
+                found.append(rep)
+            inside, armed, open_from = False, False, None
+    return found, open_from
+
+
+def _angle(u, b) -> float:
+    return math.acos(min(1.0, max(-1.0, u[0] * b[0] + u[1] * b[1] + u[2] * b[2]))) * DEG
 
 
 def _rep_from(times, angles, s: DetectorSettings, done_at: float) -> RepCandidate:

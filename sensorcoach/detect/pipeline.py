@@ -61,12 +61,13 @@ class SessionAnalyzer:
         times = frames.t_s.tolist()
         spreads = frames.spread_g.tolist()
         norms = np.linalg.norm(frames.acc_g, axis=1).tolist()
+        vertical = np.einsum("ij,ij->i", frames.acc_g, np.asarray(directions)).tolist()
         done = frames.done_at_s.tolist()
         det, sets = self.excursions, self.sets
         found: list[Any] = []
         for i in range(len(times)):
             det.typical_peak_deg = sets.typical_peak_deg
-            det.step(times[i], directions[i], norms[i], spreads[i], done[i], found)
+            det.step(times[i], directions[i], norms[i], spreads[i], vertical[i], done[i], found)
             if found:
                 for item in found:
                     if isinstance(item, RepCandidate):
@@ -75,6 +76,8 @@ class SessionAnalyzer:
                         sets.on_rocking(item, out)
                     elif item["type"] == "rocking_rep":
                         sets.on_rocking_rep(item, out)
+                    elif item["type"] == "retract":
+                        sets.retract(item["reps"], times[i], out)
                     else:
                         if item["type"] == "data_gap":
                             sets.on_gap(item["duration_s"])

@@ -96,6 +96,21 @@ class SetBuilder:
         current.reps.append(rep)
         self._announce(rep, len(current.reps), out)
 
+    def retract(self, reps: list[RepCandidate], t_s: float, out: list) -> None:
+        """Take back reps of the open set that turned out not to be reps (lowerings from
+        a held bridge taken for rest): the set's count is announced again."""
+        current = self.open
+        if not current:
+            return
+        gone = {id(r) for r in reps}
+        kept = [r for r in current.reps if id(r) not in gone]
+        current.small = [r for r in current.small if id(r) not in gone]
+        if len(kept) == len(current.reps):
+            return
+        current.reps = kept
+        out.append({"type": "set_recounted", "t_s": t_s, "count": len(kept),
+                    "exercise": classify([r.peak_deg for r in kept], self.s) if kept else None})
+
     def _announce(self, rep: RepCandidate, count: int, out: list) -> None:
         exercise = classify([r.peak_deg for r in self.open.reps], self.s)
         if count == 1:

@@ -94,6 +94,30 @@ class DetectorSettings:
     vigour_tau_s: float = 2.0
     #: The slow level of |acc| that steps shake about, s.
     norm_tau_s: float = 5.0
+    # --- which level is rest: vertical travel (lift.py) --------------------------------
+    #: The last `lift_reps` reps of a resting level all went down first and came back
+    #: up, by this much travel (median, cm): the "rest" was a held bridge and the reps
+    #: were lowerings to the real rest. Bridges raise a hip sensor 10-20 cm and a thigh
+    #: sensor 2-13 cm; a pelvic tilt moves a hip sensor by under ~1 cm. Measured: the
+    #: MEx participants whose held bridge was taken for rest read 5.1-16 cm; the most
+    #: any three simulated pelvic-tilt reps in a row read was 1.9 cm.
+    lift_min_cm: float = 3.0
+    #: One rep's travel can misread by ~3 cm (a fidget in a transition); three agree.
+    lift_reps: int = 3
+    #: Only reps reaching this fraction of the deepest one are evidence: the holds of
+    #: successive bridges differ by up to ~1/3 of the lift, the floor does not.
+    lift_deep_fraction: float = 0.6
+    #: Each transition is integrated from this long before the rep's start edge (and
+    #: to this long after its end), s, so that the ends are still: the double
+    #: integration assumes zero velocity there.
+    lift_window_s: float = 0.5
+    #: A transition ends where the angle first (last) comes within this fraction of
+    #: the rep's peak: the top of a lift, before the slow settle into the hold.
+    lift_top_fraction: float = 0.85
+    #: Frames kept to count the holds again once rest is found to be wrong, s: six
+    #: bridge cycles (up to 10 s hold, 4 s rest, 3 s moving), some of which may be
+    #: smaller moves between holds of different height that do not count as evidence.
+    lift_memory_s: float = 120.0
     # --- knee-to-chest rocking -----------------------------------------------------------
     #: A rocking swing must exceed this many degrees either side of the posture centre,
     #: and this fraction of the recent swing amplitude (hysteresis).

@@ -1,0 +1,165 @@
+"""Which level is rest: the sensor's vertical travel across each rep.
+
+Lying on a mat, nobody goes down from rest: a bridge raises a hip-worn sensor by
+10-20 cm and a thigh-worn one by 2-13 cm (MEx). When the detector has taken a held
+level for rest (a recording that starts mid-set, with holds longer and stiller than
+the brief rests between them, as the MEx participants do), its "reps" are the short
+lowerings to the real rest: each goes down first and comes back up. This finds that
+out from a few such reps, whatever way the sensor is turned: the specific force
+along the gravity direction, integrated twice across each transition between two
+still levels (zero velocity at both ends), is the height gained.
+
+Only bridge-sized travel counts as evidence: a posterior pelvic tilt moves a hip
+sensor by under ~2 cm, up or down depending on where it sits (at the front it goes
+down as the lumbar spine flattens), so tilts never overturn the rest.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from .settings import DetectorSettings
+
+#: Standard gravity, m/s^2 per g.
+G_MS2 = 9.80665
+
+
+def vertical_travel_cm(t_s, dirs, vertical_g) -> float:
+    """Height gained from the first to the last frame, cm, for a window that starts
+    and ends at rest or at a turning point. `dirs`: gravity direction per frame (unit
+    vectors); `vertical_g`: specific force along it, g.
+
+    The accelerometer's own offset and scale error make the 1 g level differ by a few
+    mg between the two ends because the sensor has turned: that level is taken to
+    change with the turn (not with time), from its value at one end to the other
+    (the mean of the first and of the last sixth of the frames). The velocity is
+    made zero at both ends.
+    """
+    t = np.asarray(t_s, dtype=float)
+    n = len(t)
+    if n < 6:
+        return 0.0
+    f = np.asarray(vertical_g, dtype=float)
+    u = np.asarray(dirs, dtype=float)
+    k = max(2, n // 6)
+    u0, u1 = u[:k].mean(axis=0), u[-k:].mean(axis=0)
+    turn = u1 - u0
+    span = float(turn @ turn)
+    progress = (np.clip((u - u0) @ turn / span, 0.0, 1.0) if span > 1e-12
+                else np.linspace(0.0, 1.0, n))
+    f0, f1 = f[:k].mean(), f[-k:].mean()
+    acc = (f - (f0 + (f1 - f0) * progress)) * G_MS2
+    acc -= acc.mean()
+    dt = np.diff(t, prepend=t[0] - (t[1] - t[0]))
+    v = np.cumsum(acc * dt)
+    v -= np.linspace(0.0, v[-1], n)
+    return float(np.sum(v * dt) * 100.0)
+
+
+@dataclass
+class _Reading:
+    """A rep as the excursion detector saw it, and how high it went."""
+    candidate: object
+    start_s: float
+    top_from_s: float       # first frame near the peak
+    top_to_s: float         # last frame near the peak
+    end_s: float
+    deepest_u: tuple        # gravity direction at the peak of the excursion
+    peak_deg: float
+    out_cm: float | None = None
+    back_cm: float | None = None
+
+    @property
+    def lowered_first(self) -> bool:
+        return self.out_cm < 0.0 < self.back_cm
+
+    @property
+    def depth_cm(self) -> float:
+        return 0.5 * (self.back_cm - self.out_cm)
+
+
+class LiftCheck:
+    """Collects the frames and reps of one resting level (an epoch) and says when its
+    reps are really lowerings from a held level."""
+
+    def __init__(self, settings: DetectorSettings):
+        self.s = settings
+        self.frames: deque = deque(maxlen=int(round(settings.lift_memory_s / settings.frame_s)))
+        self.readings: list[_Reading] = []
+        self.epoch_start_s: float | None = None
+        self.decided = False
+
+    def new_epoch(self, t_s: float | None) -> None:
+        """The resting level was found anew (or lost): evidence starts over."""
+        self.readings.clear()
+        self.epoch_start_s = t_s
+        self.decided = False
+
+    def forget(self) -> None:
+        """No data for a while (a link gap): nothing before can be integrated across."""
+        self.frames.clear()
+        self.new_epoch(None)
+
+    def add_frame(self, t_s: float, u, vertical_g: float) -> None:
+        if self.epoch_start_s is None:
+            self.epoch_start_s = t_s
+        self.frames.append((t_s, u, vertical_g))
+        oldest = self.frames[0][0]
+        while self.readings and self.readings[0].start_s < oldest:
+            self.readings.pop(0)       # its frames are gone: it cannot be read again
+
+    def add_rep(self, candidate, times, angles, dirs) -> None:
+        if self.decided:
+            return
+        peak_i = max(range(len(angles)), key=angles.__getitem__)
+        near = self.s.lift_top_fraction * angles[peak_i]
+        top = [t for t, a in zip(times, angles) if a >= near]
+        self.readings.append(_Reading(candidate, candidate.start_s, top[0], top[-1],
+                                      candidate.end_s, dirs[peak_i], angles[peak_i]))
+
+    def check(self, t_s: float) -> list[_Reading] | None:
+        """Measure reps that have settled; return the readings of this epoch if the last
+        deep ones all lowered from a held level by bridge-sized travel (rest is wrong)."""
+        if self.decided or not self.readings:
+            return None
+        s = self.s
+        pad = s.lift_window_s
+        for r in self.readings:
+            if r.out_cm is not None or t_s < r.end_s + pad:
+                continue
+            # Integrate from stillness to stillness: from the last still moment before
+            # the rep (not its start edge, which may be mid-move from a higher hold) to
+            # the first one after it, and split at the top (reached, or the turning
+            # point of a brief top: no speed there either).
+            if t_s < r.end_s + pad:
+                continue
+            # The way there ends, and the way back starts, once the top is reached or
+            # at the turning point of a brief top (no speed there either).
+            turn = 0.5 * (r.top_from_s + r.top_to_s)
+            r.out_cm = self._travel(r.start_s - pad, min(r.top_from_s + pad, turn))
+            r.back_cm = self._travel(max(r.top_to_s - pad, turn), r.end_s + pad)
+        # Only the deepest reps speak: with a held bridge taken for rest, the holds
+        # around it differ by a few degrees (small "reps" between them), while the
+        # lowerings all reach the same floor.
+        deepest = max(r.peak_deg for r in self.readings)
+        deep = [r for r in self.readings if r.peak_deg >= s.lift_deep_fraction * deepest]
+        last = deep[-s.lift_reps:]
+        if len(last) < s.lift_reps or any(r.out_cm is None for r in last):
+            return None
+        depths = sorted(r.depth_cm for r in last)
+        if all(r.lowered_first for r in last) and depths[len(depths) // 2] >= s.lift_min_cm:
+            self.decided = True
+            return list(self.readings)
+        return None
+
+    def _travel(self, t0: float, t1: float) -> float:
+        window = [f for f in self.frames if t0 <= f[0] <= t1]
+        return vertical_travel_cm([f[0] for f in window], [f[1] for f in window],
+                                  [f[2] for f in window])
+
+    def frames_since(self, t_s: float) -> list[tuple]:
+        start = max(t_s, self.epoch_start_s if self.epoch_start_s is not None else t_s)
+        return [(t, u) for t, u, _ in self.frames if t >= start]

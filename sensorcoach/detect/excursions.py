@@ -30,6 +30,9 @@ class RepCandidate:
     hold_start_s: float
     hold_end_s: float
     detected_at_s: float
+    #: Height the sensor rose going out and came down coming back, cm (lift.py); known
+    #: a little after the rep ends, None until then or without a reading.
+    rise_cm: float | None = None
 
     @property
     def hold_s(self) -> float:

@@ -112,8 +112,6 @@ class LiftCheck:
             self.readings.pop(0)       # its frames are gone: it cannot be read again
 
     def add_rep(self, candidate, times, angles, dirs) -> None:
-        if self.decided:
-            return
         peak_i = max(range(len(angles)), key=angles.__getitem__)
         near = self.s.lift_top_fraction * angles[peak_i]
         top = [t for t, a in zip(times, angles) if a >= near]
@@ -121,26 +119,26 @@ class LiftCheck:
                                       candidate.end_s, dirs[peak_i], angles[peak_i]))
 
     def check(self, t_s: float) -> list[_Reading] | None:
-        """Measure reps that have settled; return the readings of this epoch if the last
-        deep ones all lowered from a held level by bridge-sized travel (rest is wrong)."""
-        if self.decided or not self.readings:
-            return None
+        """Measure reps that have settled (each rep's `rise_cm`); return the readings
+        of this epoch if the last deep ones all lowered from a held level by
+        bridge-sized travel (then rest is wrong)."""
+        if not self.readings or self.readings[-1].out_cm is not None:
+            return None                    # nothing new to measure or decide
         s = self.s
         pad = s.lift_window_s
+        measured = False
         for r in self.readings:
             if r.out_cm is not None or t_s < r.end_s + pad:
-                continue
-            # Integrate from stillness to stillness: from the last still moment before
-            # the rep (not its start edge, which may be mid-move from a higher hold) to
-            # the first one after it, and split at the top (reached, or the turning
-            # point of a brief top: no speed there either).
-            if t_s < r.end_s + pad:
                 continue
             # The way there ends, and the way back starts, once the top is reached or
             # at the turning point of a brief top (no speed there either).
             turn = 0.5 * (r.top_from_s + r.top_to_s)
             r.out_cm = self._travel(r.start_s - pad, min(r.top_from_s + pad, turn))
             r.back_cm = self._travel(max(r.top_to_s - pad, turn), r.end_s + pad)
+            r.candidate.rise_cm = round(0.5 * (r.out_cm - r.back_cm), 2)
+            measured = True
+        if self.decided or not measured:
+            return None
         # Only the deepest reps speak: with a held bridge taken for rest, the holds
         # around it differ by a few degrees (small "reps" between them), while the
         # lowerings all reach the same floor.

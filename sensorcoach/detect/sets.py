@@ -27,8 +27,15 @@ class _OpenSet:
         return _median([r.peak_deg for r in self.reps[-TYPICAL_OF_LAST:]]) if self.reps else 0.0
 
 
-def classify(peaks_deg: list[float], s: DetectorSettings) -> str:
-    return "hip_bridge" if _median(peaks_deg) >= s.bridge_min_deg else "pelvic_tilt"
+def classify(reps: list[RepCandidate], s: DetectorSettings) -> str:
+    """Bridge or pelvic tilt: by how far the pelvis turns, or else by how high the
+    sensor rises (a thigh sensor turns less in a bridge, but still rises)."""
+    if _median([r.peak_deg for r in reps]) >= s.bridge_min_deg:
+        return "hip_bridge"
+    rises = [r.rise_cm for r in reps if r.rise_cm is not None]
+    if rises and _median(rises) >= s.bridge_min_rise_cm:
+        return "hip_bridge"
+    return "pelvic_tilt"
 
 
 class SetBuilder:
@@ -109,10 +116,10 @@ class SetBuilder:
             return
         current.reps = kept
         out.append({"type": "set_recounted", "t_s": t_s, "count": len(kept),
-                    "exercise": classify([r.peak_deg for r in kept], self.s) if kept else None})
+                    "exercise": classify(kept, self.s) if kept else None})
 
     def _announce(self, rep: RepCandidate, count: int, out: list) -> None:
-        exercise = classify([r.peak_deg for r in self.open.reps], self.s)
+        exercise = classify(self.open.reps, self.s)
         if count == 1:
             out.append({"type": "set_started", "t_s": rep.start_s, "exercise": exercise,
                         "detected_at_s": rep.detected_at_s})
@@ -165,7 +172,7 @@ class SetBuilder:
         # rep (a fidget just before the first rep) are not reps.
         typical = _median([r.peak_deg for r in reps])
         reps = [r for r in reps if r.peak_deg >= self.s.relative_min_peak * typical]
-        exercise = classify([r.peak_deg for r in reps], self.s)
+        exercise = classify(reps, self.s)
         last = self.sets[-1] if self.sets else None
         if (len(reps) < self.s.min_set_reps and last is not None and last["exercise"] == exercise
                 and reps[0].start_s - last["end_s"] <= 2 * self.s.set_gap_s):

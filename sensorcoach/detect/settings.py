@@ -148,3 +148,7 @@ class DetectorSettings:
     #: deg: active posterior tilt is ~9 deg (4.5-16), a bridge lifts the pelvis by
     #: 20-35 deg.
     bridge_min_deg: float = 17.0
+    #: ... or whose reps raise the sensor by this much (median, cm, lift.py): a thigh
+    #: sensor turns only 6-17 deg in some people's bridges but rises 2-13 cm; pelvic
+    #: tilts measured at most 1.5 cm (MEx) and 0.3 cm (simulated hip sensors).
+    bridge_min_rise_cm: float = 2.5

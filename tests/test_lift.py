@@ -92,3 +92,37 @@ def test_the_live_count_follows_a_recount():
                   {"type": "set_recounted", "t_s": 9.0, "exercise": "hip_bridge", "count": 0}],
                  now_s=9.0)
     assert state.count == 0
+
+
+def _bridges(tmp_path, seed=21, reps=4):
+    session = simulate(SimulationSettings(seed=seed, plan=(("hip_bridge", reps),), behaviour="calm",
+                                          walking=False, radio="clean", disconnects=0,
+                                          sensor_quality="good"))
+    path, _ = write_session(session, tmp_path / "bridges.jsonl.gz")
+    return open_source(path).read_all(), session.labels.sets[0].reps
+
+
+@pytest.mark.parametrize("down_to_fraction, counted", [(0.45, True), (1.0, False)])
+def test_shaking_at_the_end_of_a_lowering_keeps_the_rep(tmp_path, down_to_fraction, counted):
+    """The sensor handled (shaken) once the last bridge is most of the way down (45% of
+    its peak angle left; it would be counted at 30%): that bridge was done. Shaken
+    while still held up: it was not."""
+    from dataclasses import replace
+
+    block, truth = _bridges(tmp_path)
+    quiet = SessionAnalyzer()
+    quiet.trace = []
+    quiet.feed(block)
+    quiet.finish()
+    last = truth[-1]
+    top = [(t, a) for t, a in quiet.trace if last.start_s <= t <= last.end_s + 1.0]
+    peak_t, peak = max(top, key=lambda ta: ta[1])
+    shake_from = next(t for t, a in top if t > peak_t and a <= down_to_fraction * peak)
+    shaking = block.t_s > shake_from              # from the next frame on, hard
+    acc = block.acc_g.copy()
+    acc[shaking] += np.random.default_rng(3).normal(0.0, 6.0, (int(shaking.sum()), 3))
+    analyzer = SessionAnalyzer()
+    analyzer.feed(replace(block, acc_g=acc))
+    analyzer.finish()
+    found = [r for s in analyzer.result()["sets"] for r in s["reps"]]
+    assert len(found) == len(truth) - (0 if counted else 1)

@@ -220,6 +220,14 @@ class ExcursionDetector:
             return
 
         if vigorous:
+            if (self.state == self.EXCURSION and self.exc_a
+                    and self.exc_a[-1] < s.vigour_done_fraction * self.peak
+                    and self.exc_t[-1] - self.exc_t[0] >= s.min_rep_s):
+                # Well on the way back when the shaking began (the sensor handled at
+                # the end of a recording, a knock): the rep was done.
+                candidate = self._finish(self.exc_t[-1], done_at)
+                if isinstance(candidate, RepCandidate):
+                    out.append(candidate)
             self._abort("vigorous")
             return
         overturned = self.lift.check(t_s)

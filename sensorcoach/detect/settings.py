@@ -92,6 +92,10 @@ class DetectorSettings:
     #: ... averaged with this time constant, s: walking goes on, a hip thrust takes
     #: ~0.5 s and a knock 0.05 s.
     vigour_tau_s: float = 2.0
+    #: A rep already back under this fraction of its peak when the shaking starts is
+    #: counted (it is lowering, nearly done: `return_fraction` away); a rep still up
+    #: there is dropped.
+    vigour_done_fraction: float = 0.5
     #: The slow level of |acc| that steps shake about, s.
     norm_tau_s: float = 5.0
     # --- which level is rest: vertical travel (lift.py) --------------------------------

@@ -36,17 +36,20 @@ TONE_HZ, TONE_S, TONE_RATE = 880.0, 0.08, 22050
 
 
 def tone_wav() -> Path:
-    """A WAV file with the rep tone (written once per process)."""
-    path = Path(tempfile.gettempdir()) / f"sensorcoach-tone-{os.getpid()}.wav"
+    """A WAV file with the rep tone: one file shared by every session (it never
+    changes), written to a private name and renamed so a player never reads half."""
+    path = Path(tempfile.gettempdir()) / f"sensorcoach-tone-{int(TONE_HZ)}hz.wav"
     if not path.exists():
         t = np.arange(int(TONE_S * TONE_RATE)) / TONE_RATE
         fade = np.minimum(1.0, np.minimum(t, TONE_S - t) / 0.01)
         wave_ = (0.4 * 32767 * fade * np.sin(2 * np.pi * TONE_HZ * t)).astype("<i2")
-        with wave.open(str(path), "wb") as w:
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.part")
+        with wave.open(str(partial), "wb") as w:
             w.setnchannels(1)
             w.setsampwidth(2)
             w.setframerate(TONE_RATE)
             w.writeframes(wave_.tobytes())
+        os.replace(partial, path)
     return path
 
 

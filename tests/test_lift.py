@@ -39,15 +39,19 @@ def test_too_short_a_window_reads_nothing():
     assert vertical_travel_cm([0.0, 0.1], [(0, 0, 1)] * 2, [1.0, 1.1]) == 0.0
 
 
-def _bridges_cut_mid_hold(tmp_path, seed):
-    """Eight bridges by a person who holds longer than they rest; the recording starts
-    in the middle of the second hold, so the first still level is a held bridge."""
-    session = simulate(SimulationSettings(seed=seed, plan=(("hip_bridge", 8),), behaviour="calm",
+def _bridges(tmp_path, seed, reps=8):
+    """A calm person's set of bridges, cleanly recorded: samples and labelled reps."""
+    session = simulate(SimulationSettings(seed=seed, plan=(("hip_bridge", reps),), behaviour="calm",
                                           walking=False, radio="clean", disconnects=0,
                                           sensor_quality="good"))
     path, _ = write_session(session, tmp_path / "bridges.jsonl.gz")
-    block = open_source(path).read_all()
-    reps = session.labels.sets[0].reps
+    return open_source(path).read_all(), session.labels.sets[0].reps
+
+
+def _bridges_cut_mid_hold(tmp_path, seed):
+    """Eight bridges by a person who holds longer than they rest; the recording starts
+    in the middle of the second hold, so the first still level is a held bridge."""
+    block, reps = _bridges(tmp_path, seed)
     cut_s = 0.5 * (reps[1].hold_start_s + reps[1].hold_end_s)
     return block[block.t_s >= cut_s], [r for r in reps if r.start_s > cut_s]
 
@@ -94,14 +98,6 @@ def test_the_live_count_follows_a_recount():
     assert state.count == 0
 
 
-def _bridges(tmp_path, seed=21, reps=4):
-    session = simulate(SimulationSettings(seed=seed, plan=(("hip_bridge", reps),), behaviour="calm",
-                                          walking=False, radio="clean", disconnects=0,
-                                          sensor_quality="good"))
-    path, _ = write_session(session, tmp_path / "bridges.jsonl.gz")
-    return open_source(path).read_all(), session.labels.sets[0].reps
-
-
 @pytest.mark.parametrize("down_to_fraction, counted", [(0.45, True), (1.0, False)])
 def test_shaking_at_the_end_of_a_lowering_keeps_the_rep(tmp_path, down_to_fraction, counted):
     """The sensor handled (shaken) once the last bridge is most of the way down (45% of
@@ -109,7 +105,7 @@ def test_shaking_at_the_end_of_a_lowering_keeps_the_rep(tmp_path, down_to_fracti
     while still held up: it was not."""
     from dataclasses import replace
 
-    block, truth = _bridges(tmp_path)
+    block, truth = _bridges(tmp_path, seed=21, reps=4)
     quiet = SessionAnalyzer()
     quiet.trace = []
     quiet.feed(block)

@@ -235,7 +235,7 @@ class ExcursionDetector:
             self._overturn(overturned, done_at, out)      # this frame included
             return
         b = self.base
-        a = _angle(u, b)
+        a = angle_deg(u, b)
 
         if self.state == self.REST:
             threshold = self.start_threshold_deg
@@ -372,8 +372,8 @@ class ExcursionDetector:
 
     def _rescan(self, done_at: float) -> list[RepCandidate]:
         """Tilt-style reps among the open excursion's frames, against the current base."""
-        reps, _ = _scan_reps(list(zip(self.exc_t, self.exc_u)), self.base,
-                             self.start_threshold_deg, self.s, done_at)
+        angles = [angle_deg(u, self.base) for u in self.exc_u]
+        reps, _ = _scan_reps(self.exc_t, angles, self.start_threshold_deg, self.s, done_at)
         return reps
 
     def _overturn(self, readings, done_at: float, out: list) -> None:
@@ -384,26 +384,22 @@ class ExcursionDetector:
         frames = self.lift.frames_since(readings[0].start_s - s.shift_s)
         out.append({"type": "retract", "reps": [r.candidate for r in readings]})
         self.base = readings[-1].deepest_u
-        threshold = self.start_threshold_deg
-        reps, open_from = _scan_reps(frames, self.base, threshold, s, done_at)
+        times = [t for t, _ in frames]
+        dirs = [u for _, u in frames]
+        angles = [angle_deg(u, self.base) for u in dirs]
+        reps, open_from = _scan_reps(times, angles, self.start_threshold_deg, s, done_at)
         out.extend(reps)
         self._reset_excursion()
+        # Rest (the deque keeps its last frames) up to where an open excursion began.
+        split = len(frames) if open_from is None else open_from
         self.pre.clear()
-        angles = [_angle(u, self.base) for _, u in frames]
+        self.pre.extend(zip(times[:split], angles[:split]))
         if open_from is None:
             self.state = self.REST
             self.armed = True
-            for (t, _), a in zip(frames[-self.pre.maxlen:], angles[-self.pre.maxlen:]):
-                self.pre.append((t, a))
             return
         self.state = self.EXCURSION
-        for (t, _), a in zip(frames[max(0, open_from - self.pre.maxlen):open_from],
-                             angles[max(0, open_from - self.pre.maxlen):open_from]):
-            self.pre.append((t, a))
-        for (t, u), a in zip(frames[open_from:], angles[open_from:]):
-            self.exc_t.append(t)
-            self.exc_a.append(a)
-            self.exc_u.append(u)
+        self.exc_t, self.exc_a, self.exc_u = times[split:], angles[split:], dirs[split:]
         self.peak = max(self.exc_a)
 
     def _recount_rocking(self, start_s, t_s, peak, done_at):
@@ -452,14 +448,15 @@ class ExcursionDetector:
         return rep
 
 
-def _scan_reps(frames, base, threshold: float, s: DetectorSettings, done_at: float):
-    """Tilt-style reps among (t, u) frames against `base`: an excursion over `threshold`
-    that started from under it and came back. Returns the reps and the index where an
-    excursion still open at the end began (None if the frames end near rest)."""
+def _scan_reps(frame_times, frame_angles, threshold: float, s: DetectorSettings,
+               done_at: float):
+    """Tilt-style reps among frames with their angles from rest: an excursion over
+    `threshold` that started from under it and came back. Returns the reps and the
+    index where an excursion still open at the end began (None if the frames end near
+    rest)."""
     found = []
     armed, inside, times, angles, open_from = False, False, [], [], None
-    for i, (t, u) in enumerate(frames):
-        a = _angle(u, base)
+    for i, (t, a) in enumerate(zip(frame_times, frame_angles)):
         if not inside:
             if a < threshold:
                 armed = True
@@ -480,7 +477,8 @@ def _scan_reps(frames, base, threshold: float, s: DetectorSettings, done_at: flo
     return found, open_from
 
 
-def _angle(u, b) -> float:
+def angle_deg(u, b) -> float:
+    """Angle between two unit vectors, deg."""
     return math.acos(min(1.0, max(-1.0, u[0] * b[0] + u[1] * b[1] + u[2] * b[2]))) * DEG
 
 

@@ -61,24 +61,31 @@ def vertical_travel_cm(t_s, dirs, vertical_g) -> float:
 
 @dataclass
 class _Reading:
-    """A rep as the excursion detector saw it, and how high it went."""
+    """A rep as the excursion detector saw it (its RepCandidate), and how high it went."""
     candidate: object
-    start_s: float
     top_from_s: float       # first frame near the peak
     top_to_s: float         # last frame near the peak
-    end_s: float
     deepest_u: tuple        # gravity direction at the peak of the excursion
     peak_deg: float
     out_cm: float | None = None
     back_cm: float | None = None
 
     @property
+    def start_s(self) -> float:
+        return self.candidate.start_s
+
+    @property
+    def end_s(self) -> float:
+        return self.candidate.end_s
+
+    @property
     def lowered_first(self) -> bool:
         return self.out_cm < 0.0 < self.back_cm
 
     @property
-    def depth_cm(self) -> float:
-        return 0.5 * (self.back_cm - self.out_cm)
+    def rise_cm(self) -> float:
+        """Up going out and down coming back, averaged: negative for a lowering."""
+        return 0.5 * (self.out_cm - self.back_cm)
 
 
 class LiftCheck:
@@ -115,8 +122,7 @@ class LiftCheck:
         peak_i = max(range(len(angles)), key=angles.__getitem__)
         near = self.s.lift_top_fraction * angles[peak_i]
         top = [t for t, a in zip(times, angles) if a >= near]
-        self.readings.append(_Reading(candidate, candidate.start_s, top[0], top[-1],
-                                      candidate.end_s, dirs[peak_i], angles[peak_i]))
+        self.readings.append(_Reading(candidate, top[0], top[-1], dirs[peak_i], angles[peak_i]))
 
     def check(self, t_s: float) -> list[_Reading] | None:
         """Measure reps that have settled (each rep's `rise_cm`); return the readings
@@ -135,7 +141,7 @@ class LiftCheck:
             turn = 0.5 * (r.top_from_s + r.top_to_s)
             r.out_cm = self._travel(r.start_s - pad, min(r.top_from_s + pad, turn))
             r.back_cm = self._travel(max(r.top_to_s - pad, turn), r.end_s + pad)
-            r.candidate.rise_cm = round(0.5 * (r.out_cm - r.back_cm), 2)
+            r.candidate.rise_cm = round(r.rise_cm, 2)
             measured = True
         if self.decided or not measured:
             return None
@@ -147,7 +153,7 @@ class LiftCheck:
         last = deep[-s.lift_reps:]
         if len(last) < s.lift_reps or any(r.out_cm is None for r in last):
             return None
-        depths = sorted(r.depth_cm for r in last)
+        depths = sorted(-r.rise_cm for r in last)
         if all(r.lowered_first for r in last) and depths[len(depths) // 2] >= s.lift_min_cm:
             self.decided = True
             return list(self.readings)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..samples import SampleBlock
-from .excursions import ExcursionDetector, RepCandidate, RockingCandidate
+from .excursions import ExcursionDetector, RepCandidate, RockingCandidate, angle_deg
 from .frames import FrameMaker, Frames
 from .orientation import GravityTracker
 from .settings import DetectorSettings
@@ -57,11 +57,12 @@ class SessionAnalyzer:
         out: list[dict] = []
         if not len(frames):
             return out
-        directions = self.gravity.update(frames).tolist()
+        gravity = self.gravity.update(frames)
+        vertical = np.einsum("ij,ij->i", frames.acc_g, gravity).tolist()
+        directions = gravity.tolist()
         times = frames.t_s.tolist()
         spreads = frames.spread_g.tolist()
         norms = np.linalg.norm(frames.acc_g, axis=1).tolist()
-        vertical = np.einsum("ij,ij->i", frames.acc_g, np.asarray(directions)).tolist()
         done = frames.done_at_s.tolist()
         det, sets = self.excursions, self.sets
         found: list[Any] = []
@@ -85,9 +86,7 @@ class SessionAnalyzer:
                 found.clear()
             sets.on_time(times[i], det.busy_since_s, out)
             if self.trace is not None and det.base is not None:
-                b, u = det.base, directions[i]
-                dot = min(1.0, max(-1.0, b[0] * u[0] + b[1] * u[1] + b[2] * u[2]))
-                self.trace.append((times[i], float(np.degrees(np.arccos(dot)))))
+                self.trace.append((times[i], angle_deg(directions[i], det.base)))
         return out
 
     def result(self, stream: Any = None, gaps=()) -> dict:

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from sensorcoach.detect import SessionAnalyzer
-from sensorcoach.detect.lift import vertical_travel_cm
+from sensorcoach.detect import DetectorSettings
+from sensorcoach.detect.lift import _fits_lowered, _Reading, height_fit_cm, vertical_travel_cm
 from sensorcoach.simulate import SimulationSettings, simulate, write_session
 from sensorcoach.source import open_source
 
@@ -37,6 +38,61 @@ def test_vertical_travel_of_a_known_transition(height_cm, move_s, turn_deg, leve
 
 def test_too_short_a_window_reads_nothing():
     assert vertical_travel_cm([0.0, 0.1], [(0, 0, 1)] * 2, [1.0, 1.1]) == 0.0
+
+
+def _rep_frames(height_cm, move_s, hold_s, turn_deg, level_step_g, sag_cm=0.0, seed=2):
+    """Frames of one whole rep seen from its resting level: still, move, hold, move
+    back, still; and the height of its top over where the frames start, cm. With
+    `sag_cm` the resting level is a held bridge that is still sinking by that much
+    (height and turn together) through the first second: not still at the start."""
+    frame_s, still_s = 0.1, 1.0
+    t = np.arange(0.0, 2 * move_s + hold_s + 2 * still_s, frame_s)
+    up = _min_jerk(np.clip((t - still_s) / move_s, 0.0, 1.0))
+    down = _min_jerk(np.clip((t - still_s - move_s - hold_s) / move_s, 0.0, 1.0))
+    z_m = height_cm / 100 * (up - down) + sag_cm / 100 * np.clip(1.0 - t / still_s, 0.0, 1.0) ** 2
+    acc_up_g = np.gradient(np.gradient(z_m, t), t) / 9.80665
+    progress = z_m / (height_cm / 100)          # the turn follows the height
+    angle = np.radians(turn_deg) * progress
+    dirs = np.column_stack([np.sin(angle), np.zeros_like(angle), np.cos(angle)])
+    rng = np.random.default_rng(seed)
+    vertical_g = 1.0 + level_step_g * progress + acc_up_g + rng.normal(0, 0.002, len(t))
+    top = (np.sin(np.radians(turn_deg)), 0.0, np.cos(np.radians(turn_deg)))
+    return t, dirs, vertical_g, top, height_cm - 100 * z_m[:3].mean()
+
+
+@pytest.mark.parametrize("height_cm, move_s, hold_s, turn_deg, level_step_g, sag_cm", [
+    (12.0, 1.2, 4.0, 25.0, 0.004, 0.0),     # a bridge at the hip
+    (-8.0, 1.0, 1.0, 15.0, -0.006, 0.0),    # a held bridge taken for rest, thigh
+    (-8.0, 1.0, 1.0, 15.0, -0.006, 2.0),    # ... sinking as the recording begins
+    (0.8, 0.8, 0.0, 9.0, 0.003, 0.0),       # a pelvic tilt barely moves the sensor
+])
+def test_height_fit_of_a_known_rep(height_cm, move_s, hold_s, turn_deg, level_step_g, sag_cm):
+    t, dirs, vertical_g, top, expected_cm = _rep_frames(height_cm, move_s, hold_s, turn_deg,
+                                                        level_step_g, sag_cm)
+    fit = height_fit_cm(t, dirs, vertical_g, top)
+    # The smoothing reads a 1 s move ~13% high on a 0.1 s grid: size, not precision,
+    # is what the rule needs.
+    assert fit == pytest.approx(expected_cm, abs=0.5 + 0.15 * abs(expected_cm))
+
+
+def test_height_fit_needs_an_even_run_of_frames():
+    t, dirs, vertical_g, top, _ = _rep_frames(12.0, 1.2, 4.0, 25.0, 0.0)
+    assert height_fit_cm(t[:15], dirs[:15], vertical_g[:15], top) is None
+    keep = np.ones(len(t), dtype=bool)
+    keep[30:36] = False                     # half a second of frames lost
+    assert height_fit_cm(t[keep], dirs[keep], vertical_g[keep], top) is None
+
+
+@pytest.mark.parametrize("fits_cm, lowered", [
+    ((-8.0, -9.5, -10.0), True),     # three lowerings from a held bridge
+    ((-8.0, 2.0, -10.0), False),     # they disagree: not confident
+    ((-2.5, -2.8, -2.6), False),     # agree, but pelvic-tilt sized
+    ((-8.0, None, -10.0), False),    # one could not be read
+])
+def test_whole_rep_fits_overturn_only_when_bridge_sized_and_agreed(fits_cm, lowered):
+    readings = [_Reading(candidate=None, top_from_s=0.0, top_to_s=0.0, deepest_u=(0, 0, 1),
+                         peak_deg=20.0, fit_cm=f) for f in fits_cm]
+    assert _fits_lowered(readings, DetectorSettings()) is lowered
 
 
 def _bridges(tmp_path, seed, reps=8):

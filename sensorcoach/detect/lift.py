@@ -9,6 +9,12 @@ out from a few such reps, whatever way the sensor is turned: the specific force
 along the gravity direction, integrated twice across each transition between two
 still levels (zero velocity at both ends), is the height gained.
 
+Two estimates of that height are used, because each fails where the other holds
+(measured on MEx): `vertical_travel_cm` integrates each transition alone and needs
+the sensor still at its ends, which a sagging hold is not; `height_fit_cm` uses the
+whole rep and needs the height to follow the turn, which it does not when the knee
+slides. Either one, confidently, is enough to overturn.
+
 Only bridge-sized travel counts as evidence: a posterior pelvic tilt moves a hip
 sensor by under ~2 cm, up or down depending on where it sits (at the front it goes
 down as the lumbar spine flattens), so tilts never overturn the rest.
@@ -20,6 +26,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import savgol_filter
 
 from .settings import DetectorSettings
 
@@ -59,6 +66,38 @@ def vertical_travel_cm(t_s, dirs, vertical_g) -> float:
     return float(np.sum(v * dt) * 100.0)
 
 
+def height_fit_cm(t_s, dirs, vertical_g, top_u, smooth_frames: int = 7) -> float | None:
+    """Height of a rep's top above its ends, cm, from the whole rep (frames from rest
+    before it to rest after it), or None when the frames are too few or uneven.
+
+    A rigid limb or pelvis rises as it turns: its height is H times the turn
+    progress p(t) (0 at the ends, 1 at `top_u`), so the specific force along gravity
+    is H p''(t) plus the accelerometer's 1 g level, which changes with the turn
+    (c0 + c1 p). Least squares of those three terms, both sides smoothed alike,
+    gives H. No velocity is assumed at the window's ends.
+    """
+    t = np.asarray(t_s, dtype=float)
+    w = smooth_frames
+    if len(t) < 3 * w:
+        return None
+    steps = np.diff(t)
+    if steps.max() > 1.5 * np.median(steps):
+        return None                  # lost frames: the derivative needs an even grid
+    u = np.asarray(dirs, dtype=float)
+    start = u[:3].mean(axis=0)
+    turn = np.asarray(top_u, dtype=float) - start
+    span = float(turn @ turn)
+    if span < 1e-12:
+        return None
+    progress = (u - start) @ turn / span
+    curvature = savgol_filter(progress, w, 2, deriv=2, delta=float(np.median(steps)))
+    force = savgol_filter(np.asarray(vertical_g, dtype=float) * G_MS2, w, 2)
+    terms = np.stack([np.ones_like(progress), progress, curvature], axis=1)
+    inner = slice(w, -w)             # the smoothing is one-sided at the edges
+    coef, *_ = np.linalg.lstsq(terms[inner], force[inner], rcond=None)
+    return float(coef[2] * 100.0)
+
+
 @dataclass
 class _Reading:
     """A rep as the excursion detector saw it (its RepCandidate), and how high it went."""
@@ -69,6 +108,7 @@ class _Reading:
     peak_deg: float
     out_cm: float | None = None
     back_cm: float | None = None
+    fit_cm: float | None = None      # height_fit_cm of the whole rep
 
     @property
     def start_s(self) -> float:
@@ -134,7 +174,7 @@ class LiftCheck:
         pad = s.lift_window_s
         measured = False
         for r in self.readings:
-            if r.out_cm is not None or t_s < r.end_s + pad:
+            if r.out_cm is not None or t_s < r.end_s + max(pad, s.lift_fit_pad_s):
                 continue
             # The way there ends, and the way back starts, once the top is reached or
             # at the turning point of a brief top (no speed there either).
@@ -142,6 +182,8 @@ class LiftCheck:
             r.out_cm = self._travel(r.start_s - pad, min(r.top_from_s + pad, turn))
             r.back_cm = self._travel(max(r.top_to_s - pad, turn), r.end_s + pad)
             r.candidate.rise_cm = round(r.rise_cm, 2)
+            window = self._window(r.start_s - s.lift_fit_pad_s, r.end_s + s.lift_fit_pad_s)
+            r.fit_cm = height_fit_cm(*window, r.deepest_u, s.lift_fit_smooth_frames)
             measured = True
         if self.decided or not measured:
             return None
@@ -153,17 +195,36 @@ class LiftCheck:
         last = deep[-s.lift_reps:]
         if len(last) < s.lift_reps or any(r.out_cm is None for r in last):
             return None
-        depths = sorted(-r.rise_cm for r in last)
-        if all(r.lowered_first for r in last) and depths[len(depths) // 2] >= s.lift_min_cm:
+        if _transitions_lowered(last, s) or _fits_lowered(last, s):
             self.decided = True
             return list(self.readings)
         return None
 
-    def _travel(self, t0: float, t1: float) -> float:
+    def _window(self, t0: float, t1: float) -> tuple[list, list, list]:
+        """Times, gravity directions and vertical forces of the frames in [t0, t1]."""
         window = [f for f in self.frames if t0 <= f[0] <= t1]
-        return vertical_travel_cm([f[0] for f in window], [f[1] for f in window],
-                                  [f[2] for f in window])
+        return [f[0] for f in window], [f[1] for f in window], [f[2] for f in window]
+
+    def _travel(self, t0: float, t1: float) -> float:
+        return vertical_travel_cm(*self._window(t0, t1))
 
     def frames_since(self, t_s: float) -> list[tuple]:
         start = max(t_s, self.epoch_start_s if self.epoch_start_s is not None else t_s)
         return [(t, u) for t, u, _ in self.frames if t >= start]
+
+
+def _transitions_lowered(readings: list[_Reading], s: DetectorSettings) -> bool:
+    """Each went down first and came back up, by bridge-sized travel (median)."""
+    depths = sorted(-r.rise_cm for r in readings)
+    return (all(r.lowered_first for r in readings)
+            and depths[len(depths) // 2] >= s.lift_min_cm)
+
+
+def _fits_lowered(readings: list[_Reading], s: DetectorSettings) -> bool:
+    """Their whole-rep fits say they went down by bridge-sized travel, and agree."""
+    fits = [r.fit_cm for r in readings]
+    if any(f is None for f in fits) or len(fits) < 2:
+        return False
+    mean = float(np.mean(fits))
+    standard_error = float(np.std(fits, ddof=1)) / np.sqrt(len(fits))
+    return bool(mean <= -s.lift_fit_min_cm and mean <= -s.lift_fit_t * standard_error)

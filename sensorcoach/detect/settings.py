@@ -108,6 +108,22 @@ class DetectorSettings:
     lift_min_cm: float = 3.0
     #: One rep's travel can misread by ~3 cm (a fidget in a transition); three agree.
     lift_reps: int = 3
+    #: ... or the whole-rep height fit (`height_fit_cm`) of those reps says they went
+    #: down: their mean at most minus this, cm, and at least `lift_fit_t` standard
+    #: errors below zero (the three agree). Measured with the fit: held bridges taken
+    #: for rest read -7.6 to -11 cm (MEx); the lowest mean of any three pelvic tilts
+    #: in a row was -2.8 cm (simulated, accelerometer only, large tilts with the
+    #: sensor at the front) and -2.7 cm (MEx). Any value from 3 to 6 cm and 2 to 4
+    #: standard errors gives the same results on all the data sets.
+    lift_fit_min_cm: float = 4.0
+    lift_fit_t: float = 3.0
+    #: The fit reads each rep from this long before its start to this long after its
+    #: end, s: the rest on both sides pins the accelerometer's 1 g level.
+    lift_fit_pad_s: float = 1.0
+    #: Smoothing of the fit (Savitzky-Golay, quadratic), frames: 0.7 s, shorter than
+    #: the fastest lift (~1 s) so its acceleration survives, long enough to tame the
+    #: second derivative of the noisy turn.
+    lift_fit_smooth_frames: int = 7
     #: Only reps reaching this fraction of the deepest one are evidence: the holds of
     #: successive bridges differ by up to ~1/3 of the lift, the floor does not.
     lift_deep_fraction: float = 0.6

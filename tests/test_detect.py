@@ -191,3 +191,36 @@ def test_evaluate_cli(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path)]) == 0
     assert "exact count" in capsys.readouterr().out
     assert main(["evaluate", str(tmp_path / "nope")]) == 2
+
+
+@pytest.fixture(scope="module")
+def calm_bridges(tmp_path_factory):
+    """Eight bridges, cleanly recorded: samples and labelled reps."""
+    session = simulate(SimulationSettings(seed=21, plan=(("hip_bridge", 8),), behaviour="calm",
+                                          walking=False, radio="clean", disconnects=0,
+                                          sensor_quality="good", gyro=True))
+    path, _ = write_session(session, tmp_path_factory.mktemp("bridges") / "b.jsonl.gz")
+    return _samples(path), session.labels.sets[0].reps
+
+
+def _bridge_count_with_gap(block, gap_from_s, gap_to_s) -> int:
+    """Bridges counted when no data arrive from `gap_from_s` to `gap_to_s` (a link gap)."""
+    keep = (block.t_s < gap_from_s) | (block.t_s > gap_to_s)
+    _, result = _run(block[np.flatnonzero(keep)], [])
+    return sum(len(s["reps"]) for s in result["sets"])
+
+
+@pytest.mark.parametrize("case, counted", [
+    ("start hidden", True),      # data come back during the lift: most of it is seen
+    ("end hidden", True),        # the lowering falls in the gap; back at rest after it
+    ("mostly hidden", False),    # only the lowering is seen after the gap: not guessed
+])
+def test_a_rep_cut_by_a_link_gap_counts_if_mostly_seen(calm_bridges, case, counted):
+    block, reps = calm_bridges
+    rep = reps[4]
+    assert rep.end_s - rep.start_s > 6.0 and reps[5].start_s - rep.end_s > 2.0
+    gap = {"start hidden": (rep.start_s - 3.0, rep.start_s + 0.6),
+           "end hidden": (rep.end_s - 1.2, reps[5].start_s - 0.3),
+           "mostly hidden": (rep.start_s - 1.0, rep.end_s - 2.0)}[case]
+    assert gap[1] - gap[0] > DetectorSettings().max_gap_s        # a gap, not a hiccup
+    assert _bridge_count_with_gap(block, *gap) == len(reps) - (0 if counted else 1)

@@ -33,6 +33,9 @@ class RepCandidate:
     #: Height the sensor rose going out and came down coming back, cm (lift.py); known
     #: a little after the rep ends, None until then or without a reading.
     rise_cm: float | None = None
+    #: Up to this much of the rep may have passed unseen in a link gap, s (it was under
+    #: way when data came back, or ended while they were away); 0 if all was seen.
+    unseen_s: float = 0.0
 
     @property
     def hold_s(self) -> float:
@@ -124,6 +127,7 @@ class ExcursionDetector:
         self.typical_peak_deg = 0.0          # set by the set builder: the set's own reps
         self.lift = LiftCheck(settings)
         self.armed = True                    # may a new excursion start?
+        self.unseen_before_s = 0.0           # length of a gap just before this frame
         self._reset_excursion()
 
     def _reset_excursion(self):
@@ -136,6 +140,9 @@ class ExcursionDetector:
         self.rocking: _Rocking | None = None
         self.hold_reported = 0.0
         self.high_hold_start = None
+        #: Longest the excursion may have gone on unseen before its first frame (it
+        #: was under way when data came back after a gap), s.
+        self.unseen_s = 0.0
 
     @property
     def busy_since_s(self) -> float | None:
@@ -162,21 +169,33 @@ class ExcursionDetector:
             k = dt / (s.speed_tau_s + dt)
             self.speed += k * (turned / span - self.speed)
         self.recent.append((t_s, u))
+        self.unseen_before_s = 0.0
         if dt > s.max_gap_s:
             self.recent.clear()
-            # A gap (disconnect): a rep in progress is lost, never guessed; circles
-            # already rocked in a knee hug are done and kept. The resting orientation
-            # is kept, so reps after the gap count again.
+            # A gap (disconnect): nothing is guessed. A rep in progress that is back
+            # at rest after the gap ended in it: it goes to the set builder marked with
+            # how much may have gone unseen (it counts if at least half was seen).
+            # Circles already rocked in a knee hug are done and kept. The resting
+            # orientation is kept, so reps after the gap count again.
             out.append({"type": "data_gap", "t_s": t_s, "duration_s": round(dt, 3)})
-            if (self.state == self.EXCURSION and self.exc_t
-                    and self.exc_t[-1] - self.exc_t[0] >= s.rock_recount_min_s):
-                candidate = self._finish(self.exc_t[-1], done_at)
-                if isinstance(candidate, RockingCandidate):
-                    out.append(candidate)
+            if self.state == self.EXCURSION and self.exc_t:
+                seen_s = self.exc_t[-1] - self.exc_t[0]
+                ended = angle_deg(u, self.base) < self.start_threshold_deg
+                if seen_s >= s.rock_recount_min_s or ended:
+                    candidate = self._finish(self.exc_t[-1], done_at)
+                    if isinstance(candidate, RockingCandidate):
+                        out.append(candidate)
+                    elif ended and candidate.end_s - candidate.start_s >= s.min_rep_s:
+                        candidate.unseen_s = dt
+                        out.append(candidate)
             self._reset_excursion()
             self.pre.clear()
             self.state = self.REST if self.base is not None else self.SETTLING
             self.lift.forget()
+            # ... and one already under way when the data come back began in the gap
+            # (whatever came before ended in it: the next may start at once).
+            self.unseen_before_s = dt
+            self.armed = True
         self.prev_u, self.prev_t = u, t_s
         # Vigour: the specific force's magnitude shaking within the frame and against its
         # own slow level (steps), averaged so it must last; a hip thrust or a knock on
@@ -247,6 +266,7 @@ class ExcursionDetector:
             if self.armed and a > threshold:
                 self.state = self.EXCURSION
                 self._reset_excursion()
+                self.unseen_s = self.unseen_before_s
                 out.append({"type": "rep_started", "t_s": t_s})
             else:
                 if still:
@@ -306,6 +326,8 @@ class ExcursionDetector:
         self._report_hold(a, t_s, out)
         if a < max(s.return_fraction * self.peak, 0.6 * self.start_threshold_deg):
             candidate = self._finish(t_s, done_at)
+            if isinstance(candidate, RepCandidate):
+                candidate.unseen_s = self.unseen_s
             if candidate.end_s - candidate.start_s >= s.min_rep_s:
                 out.append(candidate)
                 if isinstance(candidate, RepCandidate):

@@ -27,6 +27,19 @@ class _OpenSet:
         return _median([r.peak_deg for r in self.reps[-TYPICAL_OF_LAST:]]) if self.reps else 0.0
 
 
+def _mostly_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
+    """Was at least half of a rep that a link gap cut seen? Yes if the gap was no
+    longer than what was seen, or if what was seen lasts at least half as long as the
+    set's own reps (when the rep is like them: the same size)."""
+    seen_s = rep.end_s - rep.start_s
+    if seen_s >= rep.unseen_s:
+        return True
+    if not current or not current.reps or rep.peak_deg > NEW_SET_RATIO * current.typical_deg:
+        return False
+    recent = current.reps[-TYPICAL_OF_LAST:]
+    return seen_s >= 0.5 * _median([r.end_s - r.start_s for r in recent])
+
+
 def classify(reps: list[RepCandidate], s: DetectorSettings) -> str:
     """Bridge or pelvic tilt: by how far the pelvis turns, or else by how high the
     sensor rises (a thigh sensor turns less in a bridge, but still rises)."""
@@ -74,6 +87,8 @@ class SetBuilder:
         if current and current.reps and self._paused(rep.start_s):
             self.close(out)
             current = None
+        if rep.unseen_s and not _mostly_seen(rep, current):
+            return              # more than half of it may have gone by in a link gap
         if current and current.reps:
             typical = current.typical_deg
             if rep.peak_deg > NEW_SET_RATIO * typical and len(current.reps) >= s.min_set_reps:

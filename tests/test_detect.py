@@ -224,3 +224,22 @@ def test_a_rep_cut_by_a_link_gap_counts_if_mostly_seen(calm_bridges, case, count
            "mostly hidden": (rep.start_s - 1.0, rep.end_s - 2.0)}[case]
     assert gap[1] - gap[0] > DetectorSettings().max_gap_s        # a gap, not a hiccup
     assert _bridge_count_with_gap(block, *gap) == len(reps) - (0 if counted else 1)
+
+
+def test_a_rep_cut_by_a_gap_that_ends_in_the_next_rep_still_counts(tmp_path):
+    """The link drops late in one pelvic tilt and comes back late in the next: the
+    first was mostly seen and must have ended (the next was under way); the second
+    was mostly hidden. Neither may be guessed or lost wrongly."""
+    session = simulate(SimulationSettings(seed=22, plan=(("pelvic_tilt", 12),), behaviour="calm",
+                                          walking=False, radio="clean", disconnects=0,
+                                          sensor_quality="good", gyro=True))
+    path, _ = write_session(session, tmp_path / "t.jsonl.gz")
+    block, reps = _samples(path), session.labels.sets[0].reps
+    cut, hidden = reps[5], reps[6]
+    gap = (cut.start_s + 0.65 * (cut.end_s - cut.start_s), hidden.end_s - 0.6)
+    assert gap[1] - gap[0] > DetectorSettings().max_gap_s
+    keep = (block.t_s < gap[0]) | (block.t_s > gap[1])
+    _, result = _run(block[np.flatnonzero(keep)], [])
+    counted = [r for s in result["sets"] for r in s["reps"]]
+    assert len(counted) == len(reps) - 1
+    assert any(r["start_s"] < cut.end_s and r["end_s"] > cut.start_s for r in counted)

@@ -36,6 +36,9 @@ class RepCandidate:
     #: Up to this much of the rep may have passed unseen in a link gap, s (it was under
     #: way when data came back, or ended while they were away); 0 if all was seen.
     unseen_s: float = 0.0
+    #: ... cut by a gap with the sensor still away from rest when data came back: it
+    #: may have gone on through the gap (or a new one had begun).
+    cut_open: bool = False
 
     @property
     def hold_s(self) -> float:
@@ -172,22 +175,22 @@ class ExcursionDetector:
         self.unseen_before_s = 0.0
         if dt > s.max_gap_s:
             self.recent.clear()
-            # A gap (disconnect): nothing is guessed. A rep in progress that is back
-            # at rest after the gap ended in it: it goes to the set builder marked with
-            # how much may have gone unseen (it counts if at least half was seen).
-            # Circles already rocked in a knee hug are done and kept. The resting
-            # orientation is kept, so reps after the gap count again.
+            # A gap (disconnect): nothing is guessed. A rep in progress goes to the
+            # set builder marked with how much may have gone unseen and whether the
+            # sensor was back at rest after the gap (it counts if it surely ended and
+            # at least half of it was seen). Circles already rocked in a knee hug are
+            # done and kept. The resting orientation is kept, so reps after the gap
+            # count again.
             out.append({"type": "data_gap", "t_s": t_s, "duration_s": round(dt, 3)})
             if self.state == self.EXCURSION and self.exc_t:
-                seen_s = self.exc_t[-1] - self.exc_t[0]
-                ended = angle_deg(u, self.base) < self.start_threshold_deg
-                if seen_s >= s.rock_recount_min_s or ended:
-                    candidate = self._finish(self.exc_t[-1], done_at)
-                    if isinstance(candidate, RockingCandidate):
+                candidate = self._finish(self.exc_t[-1], done_at)
+                if isinstance(candidate, RockingCandidate):
+                    if self.exc_t[-1] - self.exc_t[0] >= s.rock_recount_min_s:
                         out.append(candidate)
-                    elif ended and candidate.end_s - candidate.start_s >= s.min_rep_s:
-                        candidate.unseen_s = dt
-                        out.append(candidate)
+                elif candidate.end_s - candidate.start_s >= s.min_rep_s:
+                    candidate.unseen_s = dt
+                    candidate.cut_open = angle_deg(u, self.base) >= self.start_threshold_deg
+                    out.append(candidate)
             self._reset_excursion()
             self.pre.clear()
             self.state = self.REST if self.base is not None else self.SETTLING

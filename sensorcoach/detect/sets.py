@@ -28,16 +28,22 @@ class _OpenSet:
 
 
 def _mostly_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
-    """Was at least half of a rep that a link gap cut seen? Yes if the gap was no
-    longer than what was seen, or if what was seen lasts at least half as long as the
-    set's own reps (when the rep is like them: the same size)."""
+    """Did a rep that a link gap cut surely happen, with at least half of it seen?
+
+    Seen at least half: the gap was no longer than what was seen, or what was seen
+    lasts at least half as long as the set's own reps (when the rep is like them: the
+    same size). Surely happened: it was back at rest after the gap, or (like the
+    set's reps so far) it would have had to last over twice as long as them to go on
+    through the gap (reps in a set vary by about a third), so it ended there and a
+    new one had begun."""
     seen_s = rep.end_s - rep.start_s
-    if seen_s >= rep.unseen_s:
-        return True
-    if not current or not current.reps or rep.peak_deg > NEW_SET_RATIO * current.typical_deg:
-        return False
-    recent = current.reps[-TYPICAL_OF_LAST:]
-    return seen_s >= 0.5 * _median([r.end_s - r.start_s for r in recent])
+    typical_s = None
+    if current and current.reps and rep.peak_deg <= NEW_SET_RATIO * current.typical_deg:
+        typical_s = _median([r.end_s - r.start_s for r in current.reps[-TYPICAL_OF_LAST:]])
+    if rep.cut_open and (typical_s is None or seen_s > 2.0 * typical_s
+                         or seen_s + rep.unseen_s <= 2.0 * typical_s):
+        return False            # not like the set's reps, or it may have gone on
+    return seen_s >= rep.unseen_s or (typical_s is not None and seen_s >= 0.5 * typical_s)
 
 
 def classify(reps: list[RepCandidate], s: DetectorSettings) -> str:

@@ -243,3 +243,21 @@ def test_a_rep_cut_by_a_gap_that_ends_in_the_next_rep_still_counts(tmp_path):
     counted = [r for s in result["sets"] for r in s["reps"]]
     assert len(counted) == len(reps) - 1
     assert any(r["start_s"] < cut.end_s and r["end_s"] > cut.start_s for r in counted)
+
+
+def test_a_set_that_gets_going_after_fidgets_keeps_its_first_rep():
+    """Two fidgets, then tilts of ~13 deg: the first tilt joined the fidgets (too few
+    to judge them by); when the next tilt shows what the set is, it moves over."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    peaks = [1.9, 3.5, 13.6, 13.0, 14.2, 12.7, 13.9]
+    for i, peak in enumerate(peaks):
+        start = 2.0 + 3.0 * i
+        builder.on_rep(RepCandidate(start, start + 2.0, peak, start + 0.8, start + 1.2,
+                                    start + 2.1), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == [5]
+    assert builder.sets[0]["start_s"] == 8.0
+    assert [e["count"] for e in out if e["type"] == "rep_counted"][-5:] == [1, 2, 3, 4, 5]

@@ -98,8 +98,17 @@ class SetBuilder:
         if current and current.reps:
             typical = current.typical_deg
             if rep.peak_deg > NEW_SET_RATIO * typical and len(current.reps) >= s.min_set_reps:
+                # A much larger rep: a new set. The last reps of the old one that are
+                # like it were its start (fidgets, then the exercise got going).
+                started = []
+                while current.reps and NEW_SET_RATIO * current.reps[-1].peak_deg >= rep.peak_deg:
+                    started.insert(0, current.reps.pop())
                 self.close(out)
                 current = None
+                if started:
+                    current = self.open = _OpenSet(reps=started)
+                    for i, r in enumerate(started, start=1):
+                        self._announce(r, i, out)
             elif rep.peak_deg < s.relative_min_peak * typical:
                 current.small.append(rep)
                 recent = current.small[-s.min_set_reps:]

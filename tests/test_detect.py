@@ -261,3 +261,33 @@ def test_a_set_that_gets_going_after_fidgets_keeps_its_first_rep():
     assert [len(s["reps"]) for s in builder.sets] == [5]
     assert builder.sets[0]["start_s"] == 8.0
     assert [e["count"] for e in out if e["type"] == "rep_counted"][-5:] == [1, 2, 3, 4, 5]
+
+
+def _rep_turning(start_s, peak_deg, direction):
+    from sensorcoach.detect.excursions import RepCandidate
+    rep = RepCandidate(start_s, start_s + 2.0, peak_deg, start_s + 0.8, start_s + 1.2,
+                       start_s + 2.1)
+    rep.direction = direction
+    return rep
+
+
+TILT_WAY, OTHER_WAY = (0.6, 0.8, 0.0), (-0.6, -0.8, 0.0)
+
+
+@pytest.mark.parametrize("ways, counted", [
+    # an undershoot on release, the other way, between tilts: not a tilt
+    ([TILT_WAY] * 4 + [OTHER_WAY] + [TILT_WAY] * 3, 7),
+    # two small fidgets the other way before the set: no reference, then dropped
+    ([OTHER_WAY] * 2 + [TILT_WAY] * 6, 6),
+    # reps that do not agree on a way (a turning mount, noise): nothing is dropped
+    ([TILT_WAY, OTHER_WAY] * 4, 8),
+])
+def test_a_move_the_other_way_from_the_sets_reps_is_not_a_rep(ways, counted):
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for i, way in enumerate(ways):
+        peak = 3.0 if way is OTHER_WAY and counted == 6 else 6.0
+        builder.on_rep(_rep_turning(2.0 + 3.0 * i, peak, way), out)
+    builder.close(out)
+    assert sum(len(s["reps"]) for s in builder.sets) == counted

@@ -39,6 +39,9 @@ class RepCandidate:
     #: ... cut by a gap with the sensor still away from rest when data came back: it
     #: may have gone on through the gap (or a new one had begun).
     cut_open: bool = False
+    #: Which way the sensor turned from rest at the peak: the unit vector of the
+    #: gravity direction's change there (sensor frame), None if unknown.
+    direction: tuple | None = None
 
     @property
     def hold_s(self) -> float:
@@ -398,7 +401,8 @@ class ExcursionDetector:
     def _rescan(self, done_at: float) -> list[RepCandidate]:
         """Tilt-style reps among the open excursion's frames, against the current base."""
         angles = [angle_deg(u, self.base) for u in self.exc_u]
-        reps, _ = _scan_reps(self.exc_t, angles, self.start_threshold_deg, self.s, done_at)
+        reps, _ = _scan_reps(self.exc_t, angles, self.start_threshold_deg, self.s, done_at,
+                             self.exc_u, self.base)
         return reps
 
     def _overturn(self, readings, done_at: float, out: list) -> None:
@@ -412,7 +416,8 @@ class ExcursionDetector:
         times = [t for t, _ in frames]
         dirs = [u for _, u in frames]
         angles = [angle_deg(u, self.base) for u in dirs]
-        reps, open_from = _scan_reps(times, angles, self.start_threshold_deg, s, done_at)
+        reps, open_from = _scan_reps(times, angles, self.start_threshold_deg, s, done_at,
+                                     dirs, self.base)
         out.extend(reps)
         self._reset_excursion()
         # Rest (the deque keeps its last frames) up to where an open excursion began.
@@ -464,6 +469,9 @@ class ExcursionDetector:
         times = [t for t, _ in self.pre] + self.exc_t
         angles = [a for _, a in self.pre] + self.exc_a
         rep = _rep_from(times, angles, s, done_at)
+        if self.exc_a:
+            peak_i = max(range(len(self.exc_a)), key=self.exc_a.__getitem__)
+            rep.direction = turn_direction(self.exc_u[peak_i], self.base)
         # A long stay in a real posture may be a knee hug even when the live counter
         # has not confirmed rocking (a hug resumed after a link gap): count with hindsight.
         if self.exc_t and self.exc_t[-1] - self.exc_t[0] >= s.rock_recount_min_s:
@@ -474,32 +482,45 @@ class ExcursionDetector:
 
 
 def _scan_reps(frame_times, frame_angles, threshold: float, s: DetectorSettings,
-               done_at: float):
+               done_at: float, frame_dirs=None, base=None):
     """Tilt-style reps among frames with their angles from rest: an excursion over
     `threshold` that started from under it and came back. Returns the reps and the
     index where an excursion still open at the end began (None if the frames end near
     rest)."""
     found = []
     armed, inside, times, angles, open_from = False, False, [], [], None
+    peak_i = None
     for i, (t, a) in enumerate(zip(frame_times, frame_angles)):
         if not inside:
             if a < threshold:
                 armed = True
                 times, angles = [t], [a]          # the rest just before
             elif armed:
-                inside, open_from = True, i
+                inside, open_from, peak_i = True, i, i
                 times.append(t)
                 angles.append(a)
             continue
         times.append(t)
         angles.append(a)
+        if a > frame_angles[peak_i]:
+            peak_i = i
         peak = max(angles)
         if a < max(s.return_fraction * peak, 0.6 * threshold):
             rep = _rep_from(times, angles, s, done_at)
+            if frame_dirs is not None:
+                rep.direction = turn_direction(frame_dirs[peak_i], base)
             if rep.end_s - rep.start_s >= s.min_rep_s:
                 found.append(rep)
             inside, armed, open_from = False, False, None
     return found, open_from
+
+
+def turn_direction(u, b) -> tuple | None:
+    """Unit vector of the change from gravity direction `b` to `u` (which way the
+    sensor turned), None if they are the same."""
+    d = [u[i] - b[i] for i in range(3)]
+    norm = math.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+    return (d[0] / norm, d[1] / norm, d[2] / norm) if norm > 1e-9 else None
 
 
 def angle_deg(u, b) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .excursions import RepCandidate, RockingCandidate, _median
@@ -9,6 +10,12 @@ from .settings import DetectorSettings
 
 #: How many recent reps define "the person's own reps" in a set.
 TYPICAL_OF_LAST = 5
+#: Reps agree on which way they turn when their turns, weighted by size, add up to
+#: this fraction of the total: the same way within ~35 deg, or one in ten the other
+#: way (reps of one exercise agree within a few degrees).
+AGREED = 0.8
+#: ... and there are at least this many of them: two fidgets are no reference.
+MIN_AGREEING = 3
 #: A rep this many times larger than the set's typical rep starts another set (a
 #: bridge after pelvic tilts: ~25 vs ~9 deg), since within a set reps vary by +-30%.
 NEW_SET_RATIO = 2.2
@@ -44,6 +51,32 @@ def _mostly_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
                          or seen_s + rep.unseen_s <= 2.0 * typical_s):
         return False            # not like the set's reps, or it may have gone on
     return seen_s >= rep.unseen_s or (typical_s is not None and seen_s >= 0.5 * typical_s)
+
+
+def agreed_direction(reps: list[RepCandidate]) -> tuple | None:
+    """The way `reps` turn the sensor (a unit vector), if they agree on it: their
+    turns, weighted by size, add up to at least AGREED of their total, and there are
+    at least MIN_AGREEING of them (fidgets at the start of a set, small and any way,
+    are no reference). None otherwise."""
+    known = [r for r in reps if r.direction is not None]
+    if len(known) < MIN_AGREEING:
+        return None
+    total = [sum(r.peak_deg * r.direction[i] for r in known) for i in range(3)]
+    resultant = math.sqrt(sum(x * x for x in total))
+    if resultant < AGREED * sum(r.peak_deg for r in known):
+        return None
+    return tuple(x / resultant for x in total)
+
+
+def _turned_against(rep: RepCandidate, reps: list[RepCandidate]) -> bool:
+    """Did `rep` turn the sensor the other way (over 90 degrees) from the other
+    `reps`, which agree on their way? The reps of one exercise all turn the pelvis
+    the same way; a move the other way (an undershoot on release, arching the back,
+    a shift) is not one."""
+    way = agreed_direction([r for r in reps if r is not rep])
+    if rep.direction is None or way is None:
+        return False
+    return sum(rep.direction[i] * way[i] for i in range(3)) < 0.0
 
 
 def classify(reps: list[RepCandidate], s: DetectorSettings) -> str:
@@ -109,6 +142,8 @@ class SetBuilder:
                     current = self.open = _OpenSet(reps=started)
                     for i, r in enumerate(started, start=1):
                         self._announce(r, i, out)
+            elif _turned_against(rep, current.reps[-TYPICAL_OF_LAST:]):
+                return          # the other way from the set's reps: not one of them
             elif rep.peak_deg < s.relative_min_peak * typical:
                 current.small.append(rep)
                 recent = current.small[-s.min_set_reps:]
@@ -199,9 +234,11 @@ class SetBuilder:
             return
         reps = current.reps
         # Reps before the set got going that are much smaller than its final typical
-        # rep (a fidget just before the first rep) are not reps.
+        # rep (a fidget just before the first rep), or that turned the other way
+        # from the set's reps, are not reps.
         typical = _median([r.peak_deg for r in reps])
         reps = [r for r in reps if r.peak_deg >= self.s.relative_min_peak * typical]
+        reps = [r for r in reps if not _turned_against(r, reps)]
         exercise = classify(reps, self.s)
         last = self.sets[-1] if self.sets else None
         if (len(reps) < self.s.min_set_reps and last is not None and last["exercise"] == exercise

@@ -25,8 +25,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from functools import lru_cache
+
 import numpy as np
-from scipy.signal import savgol_filter
 
 from .settings import DetectorSettings
 
@@ -81,7 +82,8 @@ def height_fit_cm(t_s, dirs, vertical_g, top_u, smooth_frames: int = 7) -> float
     if len(t) < 3 * w:
         return None
     steps = np.diff(t)
-    if steps.max() > 1.5 * np.median(steps):
+    frame_s = float(steps.mean())
+    if steps.max() > 1.5 * frame_s:
         return None                  # lost frames: the derivative needs an even grid
     u = np.asarray(dirs, dtype=float)
     start = u[:3].mean(axis=0)
@@ -90,12 +92,27 @@ def height_fit_cm(t_s, dirs, vertical_g, top_u, smooth_frames: int = 7) -> float
     if span < 1e-12:
         return None
     progress = (u - start) @ turn / span
-    curvature = savgol_filter(progress, w, 2, deriv=2, delta=float(np.median(steps)))
-    force = savgol_filter(np.asarray(vertical_g, dtype=float) * G_MS2, w, 2)
+    smooth, second = _quadratic_fit_kernels(w)
+    curvature = np.convolve(progress, second, mode="valid") / frame_s ** 2
+    force = np.convolve(np.asarray(vertical_g, dtype=float) * G_MS2, smooth, mode="valid")
+    progress = progress[w // 2: len(progress) - w // 2]
     terms = np.stack([np.ones_like(progress), progress, curvature], axis=1)
-    inner = slice(w, -w)             # the smoothing is one-sided at the edges
+    # Leave out a kernel's length at each end: the window's first and last frames
+    # are only the rest it is pinned by.
+    edge = w - w // 2
+    inner = slice(edge, -edge)
     coef, *_ = np.linalg.lstsq(terms[inner], force[inner], rcond=None)
     return float(coef[2] * 100.0)
+
+
+@lru_cache(maxsize=8)
+def _quadratic_fit_kernels(frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """Savitzky-Golay kernels (a quadratic fitted to `frames` points around each
+    one): its value and its second derivative (per frame squared), for np.convolve."""
+    x = np.arange(frames) - frames // 2
+    fit = np.linalg.pinv(np.stack([np.ones(frames), x, x * x], axis=1))
+    # np.convolve flips its kernel: flip the fitting rows to correlate.
+    return fit[0][::-1].copy(), (2.0 * fit[2])[::-1].copy()
 
 
 @dataclass
@@ -201,8 +218,15 @@ class LiftCheck:
         return None
 
     def _window(self, t0: float, t1: float) -> tuple[list, list, list]:
-        """Times, gravity directions and vertical forces of the frames in [t0, t1]."""
-        window = [f for f in self.frames if t0 <= f[0] <= t1]
+        """Times, gravity directions and vertical forces of the frames in [t0, t1]
+        (recent ones: searched from the newest back)."""
+        window = []
+        for f in reversed(self.frames):
+            if f[0] < t0:
+                break
+            if f[0] <= t1:
+                window.append(f)
+        window.reverse()
         return [f[0] for f in window], [f[1] for f in window], [f[2] for f in window]
 
     def _travel(self, t0: float, t1: float) -> float:

@@ -291,3 +291,16 @@ def test_a_move_the_other_way_from_the_sets_reps_is_not_a_rep(ways, counted):
         builder.on_rep(_rep_turning(2.0 + 3.0 * i, peak, way), out)
     builder.close(out)
     assert sum(len(s["reps"]) for s in builder.sets) == counted
+
+
+def test_a_knee_hug_that_rocks_deeply_from_the_start_is_not_a_shift(tmp_path):
+    """Simulated person 12024 (restless, sensor over the sacrum, cheap board) rocks
+    between 15 and 31 deg from the first circle: before rocking was confirmed the dips
+    looked like reps about a shifted rest, measured from the way up into the hug."""
+    from sensorcoach.evaluate import evaluate_dir
+
+    write_session(simulate(SimulationSettings(seed=12024)), tmp_path / "hug.jsonl.gz")
+    rows = evaluate_dir(tmp_path)["sets"]
+    hug = next(r for r in rows if r["exercise"] == "knee_to_chest")
+    assert hug["found_exercise"] == "knee_to_chest"
+    assert abs(hug["found"] - hug["truth"]) <= 1, hug

@@ -299,14 +299,18 @@ class ExcursionDetector:
         rocking = flips >= s.rock_min_flips and _median(
             [self.exc_a[i] for i in window]) >= s.small_excursion_deg
         if duration >= s.shift_small_s and not rocking:
-            lowest = min(window, key=self.exc_a.__getitem__)
             highest = max(self.exc_a[i] for i in window)
             # Not back for longer than any tilt is held, and either small (no bridge or
             # knee hug is) or dipping to half its height again and again without
             # reaching rest (reps about a shifted rest; a held bridge has no such dips,
-            # rocking dips by 15-40%): the person shifted. Rest is the lowest dip.
+            # rocking dips by 15-50%): the person shifted. Rest is the lowest dip.
             # A shifted rest is a small shift: its lowest dip is near the old rest (a
-            # knee hug never comes that low while rocking).
+            # knee hug never comes that low while rocking). A dip comes after a top:
+            # the way up at the start of the excursion is not one.
+            if self.peak >= s.small_excursion_deg:
+                top = next(i for i in window if self.exc_a[i] >= 0.8 * highest)
+                window = [i for i in window if i >= top]
+            lowest = min(window, key=self.exc_a.__getitem__)
             if self.peak < s.small_excursion_deg or (
                     self.exc_a[lowest] < s.small_excursion_deg
                     and _dips([self.exc_a[i] for i in window], 0.5 * highest, 0.8 * highest)):

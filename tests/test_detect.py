@@ -304,3 +304,15 @@ def test_a_knee_hug_that_rocks_deeply_from_the_start_is_not_a_shift(tmp_path):
     hug = next(r for r in rows if r["exercise"] == "knee_to_chest")
     assert hug["found_exercise"] == "knee_to_chest"
     assert abs(hug["found"] - hug["truth"]) <= 1, hug
+
+
+def test_tilts_held_for_four_seconds_keep_their_rest(tmp_path):
+    """Simulated person 12009 holds each pelvic tilt ~3.9 s and rests ~0.9 s: a rep
+    lasts as long as the shift rule waits (6 s), which used to re-base rest on the
+    way down, between rest and the hold, and then lost most of the set."""
+    from sensorcoach.evaluate import evaluate_dir
+
+    write_session(simulate(SimulationSettings(seed=12009)), tmp_path / "tilts.jsonl.gz")
+    rows = evaluate_dir(tmp_path)["sets"]
+    tilts = next(r for r in rows if r["exercise"] == "pelvic_tilt")
+    assert abs(tilts["found"] - tilts["truth"]) <= 1, tilts

@@ -298,9 +298,10 @@ class ExcursionDetector:
         # Rocking counts only in a real knee-hug posture (the pelvis tipped 15-35 deg).
         rocking = flips >= s.rock_min_flips and _median(
             [self.exc_a[i] for i in window]) >= s.small_excursion_deg
-        if duration >= s.shift_small_s and not rocking:
+        if duration >= s.shift_small_s and not rocking and still:
             highest = max(self.exc_a[i] for i in window)
-            # Not back for longer than any tilt is held, and either small (no bridge or
+            # Not back for longer than any tilt is held, settled (not on the way back
+            # from a long-held tilt), and either small (no bridge or
             # knee hug is) or dipping to half its height again and again without
             # reaching rest (reps about a shifted rest; a held bridge has no such dips,
             # rocking dips by 15-50%): the person shifted. Rest is the lowest dip.

@@ -185,7 +185,13 @@ class ExcursionDetector:
             # done and kept. The resting orientation is kept, so reps after the gap
             # count again.
             out.append({"type": "data_gap", "t_s": t_s, "duration_s": round(dt, 3)})
-            if self.state == self.EXCURSION and self.exc_t:
+            carried = self._still_hugging(u)
+            if carried:
+                # Back in the same knee hug: it goes on (the circles are counted
+                # again with hindsight over the whole posture when it ends).
+                self.lift.forget()
+                self.unseen_before_s = 0.0
+            elif self.state == self.EXCURSION and self.exc_t:
                 candidate = self._finish(self.exc_t[-1], done_at)
                 if isinstance(candidate, RockingCandidate):
                     if self.exc_t[-1] - self.exc_t[0] >= s.rock_recount_min_s:
@@ -194,14 +200,15 @@ class ExcursionDetector:
                     candidate.unseen_s = dt
                     candidate.cut_open = angle_deg(u, self.base) >= self.start_threshold_deg
                     out.append(candidate)
-            self._reset_excursion()
-            self.pre.clear()
-            self.state = self.REST if self.base is not None else self.SETTLING
-            self.lift.forget()
-            # ... and one already under way when the data come back began in the gap
-            # (whatever came before ended in it: the next may start at once).
-            self.unseen_before_s = dt
-            self.armed = True
+            if not carried:
+                self._reset_excursion()
+                self.pre.clear()
+                self.state = self.REST if self.base is not None else self.SETTLING
+                self.lift.forget()
+                # ... and one already under way when the data come back began in the
+                # gap (whatever came before ended in it: the next may start at once).
+                self.unseen_before_s = dt
+                self.armed = True
         self.prev_u, self.prev_t = u, t_s
         # Vigour: the specific force's magnitude shaking within the frame and against its
         # own slow level (steps), averaged so it must last; a hip thrust or a knock on
@@ -348,6 +355,17 @@ class ExcursionDetector:
             self.pre.clear()
             self.pre.append((t_s, a))
             self._reset_excursion()
+
+    def _still_hugging(self, u) -> bool:
+        """Is `u` (just after a link gap) within the knee hug the excursion was in:
+        settled in a real posture and rocking before the gap (a held bridge or tilt
+        does not swing), and back near its centre, no further than its swings go?"""
+        hug = self.rocking
+        if (self.state != self.EXCURSION or hug is None or not hug.flips
+                or self.peak < self.s.small_excursion_deg):
+            return False
+        reach = 2.0 * hug.env + self.s.rock_min_deg
+        return angle_deg(u, _normalise(hug.c)) <= reach
 
     def _settle_fallback(self, s: DetectorSettings, dt: float) -> bool:
         window = self.settling

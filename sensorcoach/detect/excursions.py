@@ -190,12 +190,10 @@ class ExcursionDetector:
                 # Back in the same knee hug: it goes on (the circles are counted
                 # again with hindsight over the whole posture when it ends).
                 self.lift.forget()
-                self.unseen_before_s = 0.0
             elif self.state == self.EXCURSION and self.exc_t:
                 candidate = self._finish(self.exc_t[-1], done_at)
                 if isinstance(candidate, RockingCandidate):
-                    if self.exc_t[-1] - self.exc_t[0] >= s.rock_recount_min_s:
-                        out.append(candidate)
+                    out.append(candidate)
                 elif candidate.end_s - candidate.start_s >= s.min_rep_s:
                     candidate.unseen_s = dt
                     candidate.cut_open = angle_deg(u, self.base) >= self.start_threshold_deg
@@ -527,8 +525,7 @@ def _scan_reps(frame_times, frame_angles, threshold: float, s: DetectorSettings,
         angles.append(a)
         if a > frame_angles[peak_i]:
             peak_i = i
-        peak = max(angles)
-        if a < max(s.return_fraction * peak, 0.6 * threshold):
+        if a < max(s.return_fraction * frame_angles[peak_i], 0.6 * threshold):
             rep = _rep_from(times, angles, s, done_at)
             if frame_dirs is not None:
                 rep.direction = turn_direction(frame_dirs[peak_i], base)

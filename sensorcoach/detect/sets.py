@@ -53,7 +53,7 @@ def _mostly_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
     return seen_s >= rep.unseen_s or (typical_s is not None and seen_s >= 0.5 * typical_s)
 
 
-def agreed_direction(reps: list[RepCandidate]) -> tuple | None:
+def _agreed_direction(reps: list[RepCandidate]) -> tuple | None:
     """The way `reps` turn the sensor (a unit vector), if they agree on it: their
     turns, weighted by size, add up to at least AGREED of their total, and there are
     at least MIN_AGREEING of them (fidgets at the start of a set, small and any way,
@@ -73,7 +73,7 @@ def _turned_against(rep: RepCandidate, reps: list[RepCandidate]) -> bool:
     `reps`, which agree on their way? The reps of one exercise all turn the pelvis
     the same way; a move the other way (an undershoot on release, arching the back,
     a shift) is not one."""
-    way = agreed_direction([r for r in reps if r is not rep])
+    way = _agreed_direction([r for r in reps if r is not rep])
     if rep.direction is None or way is None:
         return False
     return sum(rep.direction[i] * way[i] for i in range(3)) < 0.0

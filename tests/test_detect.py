@@ -330,3 +330,16 @@ def test_a_knee_hug_goes_on_across_a_link_gap(tmp_path):
     hugs = [r for r in rows if r["exercise"] == "knee_to_chest"]
     assert len(hugs) == 1 and hugs[0]["found_exercise"] == "knee_to_chest"
     assert hugs[0]["found"] == hugs[0]["truth"], hugs[0]
+
+
+def test_a_restless_shift_that_swings_is_not_a_knee_hug(tmp_path):
+    """Simulated person 14006 shifts a few degrees between pelvic tilts and fidgets
+    there: its swings used to be announced as knee-hug circles, which ended the set of
+    tilts half way."""
+    from sensorcoach.evaluate import evaluate_dir
+
+    settings = SimulationSettings(seed=14006, radio="poor", disconnects=3)
+    write_session(simulate(settings), tmp_path / "tilts.jsonl.gz")
+    rows = evaluate_dir(tmp_path)["sets"]
+    tilts = next(r for r in rows if r["exercise"] == "pelvic_tilt")
+    assert abs(tilts["found"] - tilts["truth"]) <= 1, tilts

@@ -398,11 +398,17 @@ class ExcursionDetector:
             return
         if self.rocking.update(u, dt, t_s, done_at):
             n = len(self.rocking.flips)
-            if n >= s.rock_min_flips and n % 2 == 1:
+            if n >= s.rock_min_flips and n % 2 == 1 and self._in_posture(t_s):
                 while len(self.live_circles) < rocking_count(n):
                     self.live_circles.append(done_at)
                 out.append({"type": "rocking_rep", "count": rocking_count(n),
                             "detected_at_s": done_at, "t_s": t_s})
+
+    def _in_posture(self, t_s: float) -> bool:
+        """Is the excursion a real knee-hug posture (the pelvis tipped 15-35 deg, not
+        a restless shift of a few degrees that swings)? As in step's `rocking`."""
+        recent = [a for t, a in zip(self.exc_t, self.exc_a) if t >= t_s - self.s.shift_small_s]
+        return _median(recent) >= self.s.small_excursion_deg
 
     def _report_hold(self, a, t_s, out) -> None:
         """Live hold timer: time spent near the top of the excursion so far."""

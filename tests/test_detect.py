@@ -364,3 +364,17 @@ def test_the_result_does_not_depend_on_how_the_sensor_is_turned(name):
             for a, b in zip(s["reps"], r["reps"]):
                 assert abs(a["start_s"] - b["start_s"]) <= 0.11
                 assert abs(a["end_s"] - b["end_s"]) <= 0.11
+
+
+def test_a_rep_whose_end_a_short_drop_hid_counts_when_the_next_is_rising(tmp_path):
+    """Simulated person 10021 (accelerometer only, cheap board, sensor over the
+    sacrum): a 3.1 s drop hides the end of one tilt; data come back with the sensor
+    low and rising into the next. The first came down in the gap: it counts."""
+    from sensorcoach.evaluate import evaluate_dir
+
+    settings = SimulationSettings(seed=10021, gyro=False, sensor_quality="cheap",
+                                  placement="back")
+    write_session(simulate(settings), tmp_path / "tilts.jsonl.gz")
+    rows = evaluate_dir(tmp_path)["sets"]
+    tilts = next(r for r in rows if r["exercise"] == "pelvic_tilt")
+    assert tilts["found"] == tilts["truth"], tilts

@@ -196,7 +196,11 @@ class ExcursionDetector:
                     out.append(candidate)
                 elif candidate.end_s - candidate.start_s >= s.min_rep_s:
                     candidate.unseen_s = dt
-                    candidate.cut_open = angle_deg(u, self.base) >= self.start_threshold_deg
+                    # Still up after the gap (it may have gone on), unless well down
+                    # from it: then it came down in the gap (the sensor now rising
+                    # into the next rep or finishing this one's lowering).
+                    candidate.cut_open = angle_deg(u, self.base) >= max(
+                        self.start_threshold_deg, 0.5 * self.peak)
                     out.append(candidate)
             if not carried:
                 self._reset_excursion()

@@ -378,3 +378,24 @@ def test_a_rep_whose_end_a_short_drop_hid_counts_when_the_next_is_rising(tmp_pat
     rows = evaluate_dir(tmp_path)["sets"]
     tilts = next(r for r in rows if r["exercise"] == "pelvic_tilt")
     assert tilts["found"] == tilts["truth"], tilts
+
+
+def test_the_first_rep_of_the_next_exercise_is_kept():
+    """Bridges, then pelvic tilts that turn the sensor another way, the first one
+    less than a set's pause after the last bridge: not a bridge (it turned the other
+    way), but the first tilt of the next set, not lost."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    t = 0.0
+    for _ in range(5):
+        builder.on_rep(_rep_turning(t, 22.0, TILT_WAY), out)
+        t += 10.0
+    t += 3.0                                  # 13 s after the last bridge began
+    for _ in range(8):
+        builder.on_rep(_rep_turning(t, 9.0, OTHER_WAY), out)
+        builder.on_time(t + 2.5, None, out)
+        t += 8.0
+    builder.close(out)
+    assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == [
+        ("hip_bridge", 5), ("pelvic_tilt", 8)]

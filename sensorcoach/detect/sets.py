@@ -53,6 +53,16 @@ def _mostly_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
     return seen_s >= rep.unseen_s or (typical_s is not None and seen_s >= 0.5 * typical_s)
 
 
+def _alike(a: RepCandidate, b: RepCandidate) -> bool:
+    """Could `a` and `b` be reps of one set: sizes within NEW_SET_RATIO of each other,
+    and not turned opposite ways?"""
+    if max(a.peak_deg, b.peak_deg) > NEW_SET_RATIO * min(a.peak_deg, b.peak_deg):
+        return False
+    if a.direction is None or b.direction is None:
+        return True
+    return sum(a.direction[i] * b.direction[i] for i in range(3)) >= 0.0
+
+
 def _agreed_direction(reps: list[RepCandidate]) -> tuple | None:
     """The way `reps` turn the sensor (a unit vector), if they agree on it: their
     turns, weighted by size, add up to at least AGREED of their total, and there are
@@ -96,6 +106,8 @@ class SetBuilder:
         self.open: _OpenSet | None = None
         self.sets: list[dict] = []
         self.rocking_live = 0
+        #: Reps after the last set's end that were not of it (see `on_rep`).
+        self.leftover: list[RepCandidate] = []
 
     @property
     def typical_peak_deg(self) -> float:
@@ -128,6 +140,16 @@ class SetBuilder:
             current = None
         if rep.unseen_s and not _mostly_seen(rep, current):
             return              # more than half of it may have gone by in a link gap
+        leftover, self.leftover = self.leftover, []
+        if current is None:
+            # Reps that came after the last set ended but were not of it (smaller, or
+            # turned the other way) and are like this one: the new set's first reps.
+            started = [r for r in leftover if rep.start_s - r.end_s <= s.set_gap_s
+                       and _alike(r, rep)]
+            if started:
+                current = self.open = _OpenSet(reps=started)
+                for i, r in enumerate(started, start=1):
+                    self._announce(r, i, out)
         if current and current.reps:
             typical = current.typical_deg
             if rep.peak_deg > NEW_SET_RATIO * typical and len(current.reps) >= s.min_set_reps:
@@ -142,9 +164,10 @@ class SetBuilder:
                     current = self.open = _OpenSet(reps=started)
                     for i, r in enumerate(started, start=1):
                         self._announce(r, i, out)
-            elif _turned_against(rep, current.reps[-TYPICAL_OF_LAST:]):
-                return          # the other way from the set's reps: not one of them
-            elif rep.peak_deg < s.relative_min_peak * typical:
+            elif (rep.peak_deg < s.relative_min_peak * typical
+                  or _turned_against(rep, current.reps[-TYPICAL_OF_LAST:])):
+                # Much smaller than the set's reps, or the other way: not one of them
+                # (a fidget, an undershoot on release), or another exercise beginning.
                 current.small.append(rep)
                 recent = current.small[-s.min_set_reps:]
                 consistent = (len(recent) == s.min_set_reps
@@ -152,10 +175,11 @@ class SetBuilder:
                               < 2.0 * min(r.peak_deg for r in recent)
                               and all(b.start_s - a.end_s <= s.set_gap_s
                                       for a, b in zip(recent, recent[1:]))
-                              and recent[0].start_s > current.reps[-1].end_s)
+                              and recent[0].start_s > current.reps[-1].end_s
+                              and all(_alike(a, b) for a, b in zip(recent, recent[1:])))
                 if not consistent:
                     return
-                # Several consistent smaller reps after the set: a new, smaller exercise.
+                # Several consistent other reps after the set: another exercise.
                 self.close(out)
                 self.open = _OpenSet(reps=list(recent))
                 for i, r in enumerate(recent, start=1):
@@ -232,6 +256,7 @@ class SetBuilder:
         current, self.open = self.open, None
         if not current or not current.reps:
             return
+        self.leftover = [r for r in current.small if r.start_s > current.reps[-1].end_s]
         reps = current.reps
         # Reps before the set got going that are much smaller than its final typical
         # rep (a fidget just before the first rep), or that turned the other way

@@ -16,6 +16,8 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .lift import LiftCheck
 from .settings import DetectorSettings
 
@@ -180,17 +182,15 @@ class ExcursionDetector:
             self.recent.clear()
             # A gap (disconnect): nothing is guessed. A rep in progress goes to the
             # set builder marked with how much may have gone unseen and whether the
-            # sensor was back at rest after the gap (it counts if it surely ended and
-            # at least half of it was seen). Circles already rocked in a knee hug are
+            # sensor was still up after the gap (it counts if it surely ended and at
+            # least half of it was seen). Circles already rocked in a knee hug are
             # done and kept. The resting orientation is kept, so reps after the gap
             # count again.
             out.append({"type": "data_gap", "t_s": t_s, "duration_s": round(dt, 3)})
+            # Back in the same knee hug, it goes on (the circles are counted again with
+            # hindsight over the whole posture when it ends).
             carried = self._still_hugging(u)
-            if carried:
-                # Back in the same knee hug: it goes on (the circles are counted
-                # again with hindsight over the whole posture when it ends).
-                self.lift.forget()
-            elif self.state == self.EXCURSION and self.exc_t:
+            if not carried and self.state == self.EXCURSION and self.exc_t:
                 candidate = self._finish(self.exc_t[-1], done_at)
                 if isinstance(candidate, RockingCandidate):
                     out.append(candidate)
@@ -202,11 +202,11 @@ class ExcursionDetector:
                     candidate.cut_open = angle_deg(u, self.base) >= max(
                         self.start_threshold_deg, 0.5 * self.peak)
                     out.append(candidate)
+            self.lift.forget()
             if not carried:
                 self._reset_excursion()
                 self.pre.clear()
                 self.state = self.REST if self.base is not None else self.SETTLING
-                self.lift.forget()
                 # ... and one already under way when the data come back began in the
                 # gap (whatever came before ended in it: the next may start at once).
                 self.unseen_before_s = dt
@@ -303,11 +303,9 @@ class ExcursionDetector:
             self._abort("posture change" if a > s.posture_change_deg else "too long")
             return
         flips = len(self.rocking.flips) if self.rocking else 0
-        window = [i for i, t in enumerate(self.exc_t) if t >= t_s - s.shift_small_s]
-        # Rocking counts only in a real knee-hug posture (the pelvis tipped 15-35 deg).
-        rocking = flips >= s.rock_min_flips and _median(
-            [self.exc_a[i] for i in window]) >= s.small_excursion_deg
+        rocking = flips >= s.rock_min_flips and self._in_posture(t_s)
         if duration >= s.shift_small_s and not rocking and still:
+            window = [i for i, t in enumerate(self.exc_t) if t >= t_s - s.shift_small_s]
             highest = max(self.exc_a[i] for i in window)
             # Not back for longer than any tilt is held, settled (not on the way back
             # from a long-held tilt), and either small (no bridge or
@@ -410,7 +408,7 @@ class ExcursionDetector:
 
     def _in_posture(self, t_s: float) -> bool:
         """Is the excursion a real knee-hug posture (the pelvis tipped 15-35 deg, not
-        a restless shift of a few degrees that swings)? As in step's `rocking`."""
+        a restless shift of a few degrees that swings)? Rocking counts only there."""
         recent = [a for t, a in zip(self.exc_t, self.exc_a) if t >= t_s - self.s.shift_small_s]
         return _median(recent) >= self.s.small_excursion_deg
 
@@ -616,7 +614,6 @@ def rocking_count(flips: int) -> int:
 
 def _principal_projection(vectors):
     """Deviation from the mean projected on the main axis of variation, in degrees."""
-    import numpy as np
     x = np.asarray(vectors, dtype=float)
     d = (x - x.mean(axis=0)) * DEG
     _, _, vt = np.linalg.svd(d, full_matrices=False)
@@ -626,7 +623,6 @@ def _principal_projection(vectors):
 def _stillest_end(window) -> tuple:
     """The stillest direction among the 20% at either end of the window's main axis of
     motion, from the end where the person is stiller. `window`: (speed, t, u)."""
-    import numpy as np
     speeds = np.array([w[0] for w in window])
     dirs = np.array([w[2] for w in window])
     p = _principal_projection(dirs)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-
 from functools import lru_cache
 
 import numpy as np

@@ -147,9 +147,7 @@ class SetBuilder:
             started = [r for r in leftover if rep.start_s - r.end_s <= s.set_gap_s
                        and _alike(r, rep)]
             if started:
-                current = self.open = _OpenSet(reps=started)
-                for i, r in enumerate(started, start=1):
-                    self._announce(r, i, out)
+                current = self._open_with(started, out)
         if current and current.reps:
             typical = current.typical_deg
             if rep.peak_deg > NEW_SET_RATIO * typical and len(current.reps) >= s.min_set_reps:
@@ -159,11 +157,7 @@ class SetBuilder:
                 while current.reps and NEW_SET_RATIO * current.reps[-1].peak_deg >= rep.peak_deg:
                     started.insert(0, current.reps.pop())
                 self.close(out)
-                current = None
-                if started:
-                    current = self.open = _OpenSet(reps=started)
-                    for i, r in enumerate(started, start=1):
-                        self._announce(r, i, out)
+                current = self._open_with(started, out) if started else None
             elif (rep.peak_deg < s.relative_min_peak * typical
                   or _turned_against(rep, current.reps[-TYPICAL_OF_LAST:])):
                 # Much smaller than the set's reps, or the other way: not one of them
@@ -181,9 +175,7 @@ class SetBuilder:
                     return
                 # Several consistent other reps after the set: another exercise.
                 self.close(out)
-                self.open = _OpenSet(reps=list(recent))
-                for i, r in enumerate(recent, start=1):
-                    self._announce(r, i, out)
+                self._open_with(list(recent), out)
                 return
         if current is None:
             current = self.open = _OpenSet()
@@ -191,6 +183,14 @@ class SetBuilder:
         current.gap_s = 0.0
         current.reps.append(rep)
         self._announce(rep, len(current.reps), out)
+
+    def _open_with(self, reps: list[RepCandidate], out: list) -> _OpenSet:
+        """Open a new set that starts with `reps` (found before it was known to be
+        one), announcing each."""
+        self.open = _OpenSet(reps=reps)
+        for i, r in enumerate(reps, start=1):
+            self._announce(r, i, out)
+        return self.open
 
     def retract(self, reps: list[RepCandidate], t_s: float, out: list) -> None:
         """Take back reps of the open set that turned out not to be reps (lowerings from
@@ -266,13 +266,17 @@ class SetBuilder:
         reps = [r for r in reps if not _turned_against(r, reps)]
         exercise = classify(reps, self.s)
         last = self.sets[-1] if self.sets else None
-        if (len(reps) < self.s.min_set_reps and last is not None and last["exercise"] == exercise
-                and reps[0].start_s - last["end_s"] <= 2 * self.s.set_gap_s):
+
+        def few_after_last(reps):
+            """Fewer than a set, of the last set's exercise, soon after it ended."""
+            return (reps and len(reps) < self.s.min_set_reps and last is not None
+                    and last["exercise"] == exercise
+                    and reps[0].start_s - last["end_s"] <= 2 * self.s.set_gap_s)
+
+        if few_after_last(reps):
             # ... as long as they are like that set's reps, not twitches after it.
             reps = [r for r in reps if r.peak_deg >= self.s.relative_min_peak * last["peak_deg"]]
-        if (reps and len(reps) < self.s.min_set_reps and last is not None
-                and last["exercise"] == exercise
-                and reps[0].start_s - last["end_s"] <= 2 * self.s.set_gap_s):
+        if few_after_last(reps):
             # A couple more after a longer pause: the end of the same set, not fidgets.
             added = [_rep_json(r, exercise) for r in reps]
             last["reps"] += added

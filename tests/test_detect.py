@@ -399,3 +399,44 @@ def test_the_first_rep_of_the_next_exercise_is_kept():
     builder.close(out)
     assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == [
         ("hip_bridge", 5), ("pelvic_tilt", 8)]
+
+
+def _pitch_session(keyframes, rate_hz=100.0, seed=0) -> SampleBlock:
+    """Samples of a pelvis pitching through `keyframes` [(t_s, deg)] (straight lines
+    between them) about the sensor's y axis, with a little sensor noise."""
+    times, angles = zip(*keyframes)
+    t_s = np.arange(0.0, times[-1], 1.0 / rate_hz)
+    pitch_deg = np.interp(t_s, times, angles)
+    pitch = np.radians(pitch_deg)
+    acc_g = np.column_stack([np.sin(pitch), np.zeros_like(pitch), np.cos(pitch)])
+    # Gravity seen from the sensor turns against its rotation: dg/dt = -w x g.
+    rate_dps = -np.gradient(pitch_deg, t_s)
+    gyro_dps = np.column_stack([np.zeros_like(pitch), rate_dps, np.zeros_like(pitch)])
+    noise = np.random.default_rng(seed)
+    return SampleBlock(t_s, acc_g + noise.normal(0.0, 0.003, acc_g.shape),
+                       gyro_dps + noise.normal(0.0, 0.1, gyro_dps.shape))
+
+
+def test_bridges_count_from_a_rest_that_a_fidget_left_a_little_off():
+    """As simulated person 11027 did: a small shift, then a twitch back through rest
+    just before the first bridge. The twitch ended an excursion with the sensor
+    settling 2.7 deg off rest, above the start threshold, so the detector was never
+    re-armed: rest followed the first held bridge and the set was counted as pelvic
+    tilts. Rising again by a start threshold from where it settled is a new one."""
+    frames = [(0.0, 0.0), (10.0, 0.0)]
+    t = 10.0
+    for _ in range(5):                                     # pelvic tilts of 9 deg
+        frames += [(t + 1.0, 9.0), (t + 2.0, 9.0), (t + 3.0, 0.0), (t + 4.0, 0.0)]
+        t += 4.0
+    t += 15.0
+    # A shift of 3 deg, then a twitch back through rest just before the bridges.
+    frames += [(t, 0.0), (t + 1.0, 3.5), (t + 2.0, 3.0), (t + 5.0, 3.0), (t + 5.15, 0.3),
+               (t + 5.3, 2.7), (t + 8.0, 2.7)]
+    t += 8.0
+    for _ in range(4):                                     # bridges, held 5 s
+        frames += [(t + 1.2, 28.0), (t + 6.2, 28.0), (t + 7.4, 2.7), (t + 10.0, 2.7)]
+        t += 10.0
+    frames.append((t + 5.0, 2.7))
+    result = _run(_pitch_session(frames), [])[1]
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [
+        ("pelvic_tilt", 5), ("hip_bridge", 4)]

@@ -135,6 +135,7 @@ class ExcursionDetector:
         self.typical_peak_deg = 0.0          # set by the set builder: the set's own reps
         self.lift = LiftCheck(settings)
         self.armed = True                    # may a new excursion start?
+        self.disarmed_low = 0.0              # lowest angle since the last rep ended
         self.unseen_before_s = 0.0           # length of a gap just before this frame
         self._reset_excursion()
 
@@ -276,8 +277,12 @@ class ExcursionDetector:
             if a > s.posture_change_deg:
                 self._abort("posture change")
                 return
-            if not self.armed and a < threshold:
-                self.armed = True       # back near rest: the next excursion may start
+            if not self.armed:
+                # Back near rest: the next excursion may start. Or rising again by a
+                # start threshold from where it settled after the rep: a new one from
+                # a rest that is a little off (a fidget just before moved it).
+                self.disarmed_low = min(self.disarmed_low, a)
+                self.armed = a < threshold or a > self.disarmed_low + threshold
             if self.armed and a > threshold:
                 self.state = self.EXCURSION
                 self._reset_excursion()
@@ -352,6 +357,7 @@ class ExcursionDetector:
                     self.lift.add_rep(candidate, self.exc_t, self.exc_a, self.exc_u)
             self.state = self.REST
             self.armed = False
+            self.disarmed_low = a
             self.pre.clear()
             self.pre.append((t_s, a))
             self._reset_excursion()

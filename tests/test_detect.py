@@ -440,3 +440,37 @@ def test_bridges_count_from_a_rest_that_a_fidget_left_a_little_off():
     result = _run(_pitch_session(frames), [])[1]
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [
         ("pelvic_tilt", 5), ("hip_bridge", 4)]
+
+
+@pytest.mark.parametrize("seen_before_gap", [True, False])
+def test_a_rep_a_gap_hid_too_much_of_is_no_pause_in_the_set(seen_before_gap):
+    """Simulated person 13001: the link dropped 5.2 s into a held bridge. Too little of
+    it was seen to count, but it happened: the set went on. Timing the pause from the
+    bridge before it (16 s, gap taken off) split one set of bridges in two."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    def bridge(start_s, seen_s=7.0):
+        rep = _rep_turning(start_s, 22.0, TILT_WAY)
+        rep.end_s = start_s + seen_s
+        return rep
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for i in range(6):                                  # bridges every 10 s, 7 s long
+        builder.on_rep(bridge(10.0 * i), out)
+    gap_from_s, gap_to_s = 62.0, 67.2
+    if seen_before_gap:
+        hidden = bridge(60.0, seen_s=2.0)               # 2 s seen, then the gap
+        hidden.unseen_s = gap_to_s - gap_from_s
+        hidden.cut_open = True
+        builder.on_gap(gap_to_s, gap_to_s - gap_from_s)
+        builder.on_rep(hidden, out)
+    else:
+        builder.on_gap(gap_to_s, gap_to_s - gap_from_s)
+        hidden = bridge(gap_to_s, seen_s=1.0)           # ending when data came back
+        hidden.unseen_s = gap_to_s - gap_from_s
+        builder.on_rep(hidden, out)
+    for t_s in (80.0, 90.0, 100.0):
+        builder.on_time(t_s, None, out)
+        builder.on_rep(bridge(t_s), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == [9]

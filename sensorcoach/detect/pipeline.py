@@ -81,7 +81,7 @@ class SessionAnalyzer:
                         sets.retract(item["reps"], times[i], out)
                     else:
                         if item["type"] == "data_gap":
-                            sets.on_gap(item["duration_s"])
+                            sets.on_gap(item["t_s"], item["duration_s"])
                         out.append(item)
                 found.clear()
             sets.on_time(times[i], det.busy_since_s, out)

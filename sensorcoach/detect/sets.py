@@ -26,6 +26,11 @@ class _OpenSet:
     reps: list[RepCandidate] = field(default_factory=list)
     #: Seconds without data (link gaps) since the last rep: not a pause anyone chose.
     gap_s: float = 0.0
+    #: When data last came back after a link gap, s.
+    gap_end_s: float = -math.inf
+    #: End of the set's last activity: its last rep, or a later rep like them that a
+    #: gap hid too much of to count (it still happened: no pause), s.
+    active_until_s: float = -math.inf
     #: Reps too small for this set, kept in case they are the start of another one.
     small: list[RepCandidate] = field(default_factory=list)
 
@@ -126,11 +131,14 @@ class SetBuilder:
     def _paused(self, now_s: float) -> bool:
         """Has the open set been paused too long to go on (link gaps not counted)?"""
         current = self.open
-        return now_s - current.reps[-1].end_s - current.gap_s > self.s.set_gap_s
+        last_s = max(current.reps[-1].end_s, current.active_until_s)
+        return now_s - last_s - current.gap_s > self.s.set_gap_s
 
-    def on_gap(self, duration_s: float) -> None:
+    def on_gap(self, t_s: float, duration_s: float) -> None:
+        """Data came back at `t_s` after a link gap of `duration_s`."""
         if self.open and self.open.reps:
             self.open.gap_s += duration_s
+            self.open.gap_end_s = t_s
 
     def on_rep(self, rep: RepCandidate, out: list) -> None:
         s = self.s
@@ -139,7 +147,13 @@ class SetBuilder:
             self.close(out)
             current = None
         if rep.unseen_s and not _mostly_seen(rep, current):
-            return              # more than half of it may have gone by in a link gap
+            # More than half of it may have gone by in a link gap: not counted. If it
+            # is like the set's reps, the set was busy, not pausing, until its end.
+            if current and current.reps and _alike(rep, current.reps[-1]):
+                current.active_until_s = rep.end_s
+                if rep.start_s >= current.gap_end_s:
+                    current.gap_s = 0.0     # seen after the gap: the gap came before
+            return
         leftover, self.leftover = self.leftover, []
         if current is None:
             # Reps that came after the last set ended but were not of it (smaller, or
@@ -181,6 +195,7 @@ class SetBuilder:
             current = self.open = _OpenSet()
         current.small.clear()
         current.gap_s = 0.0
+        current.active_until_s = -math.inf
         current.reps.append(rep)
         self._announce(rep, len(current.reps), out)
 

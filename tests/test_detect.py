@@ -474,3 +474,36 @@ def test_a_rep_a_gap_hid_too_much_of_is_no_pause_in_the_set(seen_before_gap):
         builder.on_rep(bridge(t_s), out)
     builder.close(out)
     assert [len(s["reps"]) for s in builder.sets] == [9]
+
+
+@pytest.mark.parametrize("back_at_s, next_end_s, counted", [
+    (38.8, 42.0, 10),   # the rep after the gap ends 12 s after the cut one began: two
+    (36.0, 39.0, 9),    # ... 9 s after: it may be the cut one going on: one rep
+])
+def test_a_rep_cut_by_a_gap_with_the_sensor_up_counts_when_the_next_shows_it_ended(
+        back_at_s, next_end_s, counted):
+    """Simulated person 11013: the link dropped 4 s into a 6 s pelvic tilt and came
+    back with the sensor up. That may have been the same tilt going on, so it waited;
+    the tilt seen after the gap ended so late that the two would have lasted over
+    twice as long as the set's tilts: the first ended in the gap and counts."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    def tilt(start_s, end_s, unseen_s=0.0, cut_open=False):
+        rep = _rep_turning(start_s, 5.0, TILT_WAY)
+        rep.end_s, rep.unseen_s, rep.cut_open = end_s, unseen_s, cut_open
+        rep.detected_at_s = end_s + 0.1
+        return rep
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for i in range(5):                                  # 5 s tilts every 6 s
+        builder.on_rep(tilt(6.0 * i, 6.0 * i + 5.0), out)
+    gap_from_s = 34.0
+    builder.on_gap(back_at_s, back_at_s - gap_from_s)
+    builder.on_rep(tilt(30.0, gap_from_s, back_at_s - gap_from_s, cut_open=True), out)
+    builder.on_rep(tilt(back_at_s, next_end_s, back_at_s - gap_from_s), out)
+    for t_s in (43.0, 49.0, 55.0):
+        builder.on_rep(tilt(t_s, t_s + 5.0), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == [counted]
+    counts = [e["count"] for e in out if e["type"] == "rep_counted"]
+    assert counts == list(range(1, counted + 1))

@@ -26,6 +26,9 @@ class _OpenSet:
     reps: list[RepCandidate] = field(default_factory=list)
     #: Seconds without data (link gaps) since the last rep: not a pause anyone chose.
     gap_s: float = 0.0
+    #: A rep cut by a gap that may have gone on through it (`_may_go_on`), half seen:
+    #: it counts if the next rep shows it cannot have.
+    cut: RepCandidate | None = None
     #: When data last came back after a link gap, s.
     gap_end_s: float = -math.inf
     #: End of the set's last activity: its last rep, or a later rep like them that a
@@ -39,22 +42,39 @@ class _OpenSet:
         return _median([r.peak_deg for r in self.reps[-TYPICAL_OF_LAST:]]) if self.reps else 0.0
 
 
+def _typical_s(rep: RepCandidate, current: _OpenSet | None) -> float | None:
+    """How long the set's own reps last, s, if `rep` is like them (the same size)."""
+    if current and current.reps and rep.peak_deg <= NEW_SET_RATIO * current.typical_deg:
+        return _median([r.end_s - r.start_s for r in current.reps[-TYPICAL_OF_LAST:]])
+    return None
+
+
+def _may_go_on(rep: RepCandidate, current: _OpenSet | None) -> bool:
+    """Might a rep cut by a gap, the sensor still up when data came back, have gone
+    on through the gap (one rep, its end seen after it)? Not if it is unlike the
+    set's reps, or would then have lasted over twice as long as them (reps in a set
+    vary by about a third): it ended in the gap and a new one had begun."""
+    typical_s = _typical_s(rep, current)
+    seen_s = rep.end_s - rep.start_s
+    return rep.cut_open and (typical_s is None or seen_s > 2.0 * typical_s
+                             or seen_s + rep.unseen_s <= 2.0 * typical_s)
+
+
 def _mostly_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
     """Did a rep that a link gap cut surely happen, with at least half of it seen?
 
     Seen at least half: the gap was no longer than what was seen, or what was seen
     lasts at least half as long as the set's own reps (when the rep is like them: the
-    same size). Surely happened: it was back at rest after the gap, or (like the
-    set's reps so far) it would have had to last over twice as long as them to go on
-    through the gap (reps in a set vary by about a third), so it ended there and a
-    new one had begun."""
+    same size). Surely happened: it was back at rest after the gap, or it cannot have
+    gone on through it (`_may_go_on`)."""
+    if _may_go_on(rep, current):
+        return False
+    return _half_seen(rep, current)
+
+
+def _half_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
     seen_s = rep.end_s - rep.start_s
-    typical_s = None
-    if current and current.reps and rep.peak_deg <= NEW_SET_RATIO * current.typical_deg:
-        typical_s = _median([r.end_s - r.start_s for r in current.reps[-TYPICAL_OF_LAST:]])
-    if rep.cut_open and (typical_s is None or seen_s > 2.0 * typical_s
-                         or seen_s + rep.unseen_s <= 2.0 * typical_s):
-        return False            # not like the set's reps, or it may have gone on
+    typical_s = _typical_s(rep, current)
     return seen_s >= rep.unseen_s or (typical_s is not None and seen_s >= 0.5 * typical_s)
 
 
@@ -146,6 +166,22 @@ class SetBuilder:
         if current and current.reps and self._paused(rep.start_s):
             self.close(out)
             current = None
+        if current and current.cut is not None:
+            cut, current.cut = current.cut, None
+            typical_s = _typical_s(cut, current)
+            if (rep.unseen_s and typical_s is not None
+                    and rep.end_s - cut.start_s > 2.0 * typical_s):
+                # Data came back in the middle of a rep that, with the cut one, would
+                # last over twice as long as the set's reps: two reps, the cut one
+                # ended in the gap. It counts now, late.
+                cut.cut_open = False
+                cut.detected_at_s = rep.detected_at_s
+                self.on_rep(cut, out)
+                current = self.open
+        if (rep.unseen_s and _may_go_on(rep, current) and _half_seen(rep, current)
+                and current and current.reps):
+            current.cut = rep           # the next rep tells whether it went on
+            return
         if rep.unseen_s and not _mostly_seen(rep, current):
             # More than half of it may have gone by in a link gap: not counted. If it
             # is like the set's reps, the set was busy, not pausing, until its end.

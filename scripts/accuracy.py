@@ -1,0 +1,130 @@
+"""The README's accuracy table, every row, in one command.
+
+    python scripts/accuracy.py [--cache DIR] [--only NAME ...] [--save FILE] [--mex DIR]
+
+Builds each evaluation set once into the cache (simulated sessions from their seeds,
+the labelled MEx recordings with their labels converted), then runs
+`sensorcoach evaluate` on every set and prints one line per set. `--save FILE` also
+writes every per-set row as JSON, so two runs (before and after a change) can be
+diffed set by set. Sets are built and evaluated two at a time (this machine's cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+#: name -> (first seed, how many, settings every session shares). Each seed draws a
+#: new person and every condition not given here.
+SIMULATED = {
+    "seeds 7001-30": (7001, 30, {}),
+    "seeds 8001-30": (8001, 30, {}),
+    "seeds 9001-30": (9001, 30, {}),
+    "seeds 11001-30": (11001, 30, {}),
+    "seeds 12001-30": (12001, 30, {}),
+    "seeds 13001-30": (13001, 30, {}),
+    "seeds 15001-30": (15001, 30, {}),
+    # Stress: a cheap accelerometer-only board at the front or back of the pelvis.
+    "stress 10001-30": (10001, 30, dict(gyro=False, sensor_quality="cheap")),
+    # Link stress: poor radio and three link drops per session.
+    "link stress 14001-24": (14001, 24, dict(radio="poor", disconnects=3)),
+}
+#: The stress set alternates the two hardest placements by seed.
+STRESS_PLACEMENTS = ("front", "back")
+MEX_EXERCISES = {"bridging": "hip_bridge", "pelvic_tilt": "pelvic_tilt"}
+
+
+def build_simulated(name: str, directory: Path) -> None:
+    from sensorcoach.simulate import SimulationSettings, simulate, write_session
+    first, count, overrides = SIMULATED[name]
+    directory.mkdir(parents=True, exist_ok=True)
+    for seed in range(first, first + count):
+        settings = dict(overrides)
+        if name.startswith("stress"):
+            settings["placement"] = STRESS_PLACEMENTS[seed % 2]
+        write_session(simulate(SimulationSettings(seed=seed, **settings)),
+                      directory / f"s{seed}.jsonl.gz")
+
+
+def build_mex(mex_dir: Path, directory: Path) -> None:
+    from make_recordings import mex_labels
+    from sensorcoach.formats import write_labels
+    directory.mkdir(parents=True, exist_ok=True)
+    labels = json.loads((mex_dir / "labels.json").read_text())["recordings"]
+    for name, entry in sorted(labels.items()):
+        exercise = MEX_EXERCISES.get(name.split("_", 1)[1])
+        if exercise is None:
+            continue
+        shutil.copyfile(mex_dir / f"{name}.csv", directory / f"{name}.csv")
+        write_labels(directory / f"{name}.labels.json", mex_labels(entry, exercise))
+
+
+def build(name: str, cache: Path, mex_dir: Path) -> Path:
+    directory = cache / name.replace(" ", "_")
+    done = directory / ".built"
+    if not done.exists():
+        if directory.exists():
+            shutil.rmtree(directory)
+        if name == "recordings":
+            return ROOT / "recordings"
+        if name == "MEx 01-15":
+            build_mex(mex_dir, directory)
+        else:
+            build_simulated(name, directory)
+        done.touch()
+    return directory
+
+
+def evaluate(name: str, cache: Path, mex_dir: Path) -> dict:
+    from sensorcoach.evaluate import evaluate_dir
+    directory = ROOT / "recordings" if name == "recordings" else build(name, cache, mex_dir)
+    return evaluate_dir(directory)
+
+
+def pct(x):
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def sec(x):
+    return "-" if x is None else f"{x:.2f} s"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    names = ["recordings", *SIMULATED, "MEx 01-15"]
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/sensorcoach-accuracy"))
+    parser.add_argument("--mex", type=Path, default=ROOT.parent / "shared" / "data" / "mex")
+    parser.add_argument("--only", nargs="+", choices=names, metavar="NAME",
+                        help="these sets only: " + ", ".join(names))
+    parser.add_argument("--save", type=Path, help="write every per-set row as JSON here")
+    args = parser.parse_args()
+    chosen = args.only or names
+    if "MEx 01-15" in chosen and not (args.mex / "labels.json").exists():
+        print(f"error: {args.mex / 'labels.json'}: not found (give --mex DIR)", file=sys.stderr)
+        return 2
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        futures = {n: pool.submit(evaluate, n, args.cache, args.mex) for n in chosen}
+        reports = {n: f.result() for n, f in futures.items()}
+    print(f"{'data':<22} {'sets':>4} {'exact':>7} {'+-1':>7} {'exercise':>8} "
+          f"{'false/min':>9} {'hold err':>8} {'latency':>8}")
+    for name, report in reports.items():
+        s = report["summary"]
+        print(f"{name:<22} {s['sets']:>4} {pct(s['exact_count_rate']):>7} "
+              f"{pct(s['within_one_rate']):>7} {pct(s['recognition_rate']):>8} "
+              f"{s['false_reps_per_min_outside']:>9.3f} "
+              f"{sec(s['bridge_hold_error_median_s']):>8} {sec(s['latency_median_s']):>8}")
+    if args.save:
+        args.save.write_text(json.dumps({n: r for n, r in reports.items()}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

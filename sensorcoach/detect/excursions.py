@@ -22,6 +22,9 @@ from .lift import LiftCheck
 from .settings import DetectorSettings
 
 DEG = 180.0 / math.pi
+#: A rep this many times larger than the set's typical rep starts another set (a
+#: bridge after pelvic tilts: ~25 vs ~9 deg), since within a set reps vary by +-30%.
+NEW_SET_RATIO = 2.2
 
 
 @dataclass
@@ -63,6 +66,17 @@ class RockingCandidate:
     @property
     def posture_s(self) -> float:
         return max(0.0, self.posture_end_s - self.posture_start_s)
+
+
+@dataclass
+class _LeftRest:
+    """The rest before a shift of position, kept while the shift may turn out to
+    have been a held rep (`ExcursionDetector._shift`)."""
+    base: tuple
+    #: When the person left it (a little rest before the excursion), s.
+    since_s: float
+    #: Reps found about the shifted rest since: taken back if so.
+    reps_about_shift: list[RepCandidate] = field(default_factory=list)
 
 
 class _Rocking:
@@ -137,6 +151,9 @@ class ExcursionDetector:
         self.armed = True                    # may a new excursion start?
         self.disarmed_low = 0.0              # lowest angle since the last rep ended
         self.unseen_before_s = 0.0           # length of a gap just before this frame
+        self.left_rest: _LeftRest | None = None
+        #: The last rep found that way: the person holds reps like it that long.
+        self.long_held: RepCandidate | None = None
         self._reset_excursion()
 
     def _reset_excursion(self):
@@ -309,7 +326,7 @@ class ExcursionDetector:
             return
         flips = len(self.rocking.flips) if self.rocking else 0
         rocking = flips >= s.rock_min_flips and self._in_posture(t_s)
-        if duration >= s.shift_small_s and not rocking and still:
+        if duration >= s.shift_small_s and not rocking and still and not self._held_as_before(u):
             window = [i for i, t in enumerate(self.exc_t) if t >= t_s - s.shift_small_s]
             highest = max(self.exc_a[i] for i in window)
             # Not back for longer than any tilt is held, settled (not on the way back
@@ -327,23 +344,12 @@ class ExcursionDetector:
             if self.peak < s.small_excursion_deg or (
                     self.exc_a[lowest] < s.small_excursion_deg
                     and _dips([self.exc_a[i] for i in window], 0.5 * highest, 0.8 * highest)):
-                self.base = self.exc_u[lowest]
-                # Reps done about the shifted rest while the excursion was open are
-                # real: find them again against the new rest (announced now, late).
-                out.extend(self._rescan(done_at))
-                self.lift.new_epoch(t_s)
-                self.state = self.REST
-                self.pre.clear()
-                self._reset_excursion()
+                self._shift(self.exc_u[lowest], t_s, done_at, out, rescan=True)
                 return
         still_for = t_s - max(self.still_since, self.exc_t[0]) if still else 0.0
         if still_for >= s.shift_s and not rocking:
             # Settled somewhere else and not coming back: a shift of position.
-            self.base = u
-            self.lift.new_epoch(t_s)
-            self.state = self.REST
-            self.pre.clear()
-            self._reset_excursion()
+            self._shift(u, t_s, done_at, out, rescan=False)
             return
         self._update_rocking(u, a, dt, t_s, done_at, out)
         self._report_hold(a, t_s, out)
@@ -353,6 +359,9 @@ class ExcursionDetector:
                 candidate.unseen_s = self.unseen_s
             if candidate.end_s - candidate.start_s >= s.min_rep_s:
                 out.append(candidate)
+                if self.left_rest is not None and isinstance(candidate, RepCandidate):
+                    # About the shifted rest: taken back if the shift was a held rep.
+                    self.left_rest.reps_about_shift.append(candidate)
                 if isinstance(candidate, RepCandidate):
                     self.lift.add_rep(candidate, self.exc_t, self.exc_a, self.exc_u)
             self.state = self.REST
@@ -382,10 +391,70 @@ class ExcursionDetector:
         return all(u[0] * centre[0] + u[1] * centre[1] + u[2] * centre[2] >= cos_limit
                    for _, _, u in window)
 
+    def _shift(self, new_base, t_s: float, done_at: float, out: list, rescan: bool) -> None:
+        """The person settled away from rest: rest moves to `new_base`.
+
+        Settled back where they rested before the last shift, they were holding reps
+        there, longer than `shift_small_s` (as some people hold every tilt): those
+        are found again against that rest, which is rest again (announced now, late),
+        and more held like them are reps, not shifts. Otherwise, with
+        `rescan`, reps done about the shifted rest while the excursion was open are
+        real: they are found again against the new rest."""
+        came_back = self._reps_since_left_rest(done_at)
+        if came_back:
+            left, self.left_rest = self.left_rest, None
+            if left.reps_about_shift:
+                # Found against what was not rest after all.
+                out.append({"type": "retract", "reps": left.reps_about_shift})
+            out.extend(came_back)
+            self.base = left.base
+            self.long_held = came_back[-1]
+        else:
+            left = _LeftRest(self.base, self.pre[0][0] if self.pre else self.exc_t[0])
+            self.base = new_base
+            left.reps_about_shift = self._rescan(done_at) if rescan else []
+            out.extend(left.reps_about_shift)
+            self.left_rest = left
+        self.lift.new_epoch(t_s)
+        self.state = self.REST
+        self.pre.clear()
+        self._reset_excursion()
+
+    def _held_as_before(self, u) -> bool:
+        """Is the open excursion, in a set, like the rep this person last held longer
+        than `shift_small_s` and came back from (`_shift`): as large (within
+        NEW_SET_RATIO) and not turned the other way (`alike`)?"""
+        held = self.long_held
+        if held is None or self.typical_peak_deg <= 0.0:
+            return False
+        return alike(self.peak, turn_direction(u, self.base), held.peak_deg, held.direction)
+
+    def _reps_since_left_rest(self, done_at: float) -> list[RepCandidate]:
+        """Reps against the rest before the last shift, from when the person left it
+        until now, if they are back at it now (the frames end near it), held no
+        level longer than `shift_s` (that is a shift, not a rep), and they are at
+        least as many as were found about the shifted rest; else none."""
+        left = self.left_rest
+        if left is None:
+            return []
+        frames = self.lift.frames_since(left.since_s, this_epoch=False)
+        if not frames or frames[0][0] > left.since_s + self.s.frame_s:
+            return []                       # forgotten: nothing to read it from
+        times = [t for t, _ in frames]
+        dirs = [u for _, u in frames]
+        angles = [angle_deg(u, left.base) for u in dirs]
+        reps, open_from = _scan_reps(times, angles, self.start_threshold_deg, self.s,
+                                     done_at, dirs, left.base)
+        if (open_from is not None or any(r.hold_s > self.s.shift_s for r in reps)
+                or len(reps) < len(left.reps_about_shift)):
+            return []       # hindsight takes back no more reps than it finds
+        return reps
+
     def _abort(self, reason: str) -> None:
         """Drop what is in progress and find the resting posture again."""
         self.abort_reason = reason
         self.state = self.SETTLING
+        self.left_rest = self.long_held = None
         self.lift.new_epoch(None)
         self.still_since = None
         self.pre.clear()
@@ -448,6 +517,7 @@ class ExcursionDetector:
         frames = self.lift.frames_since(readings[0].start_s - s.shift_s)
         out.append({"type": "retract", "reps": [r.candidate for r in readings]})
         self.base = readings[-1].deepest_u
+        self.left_rest = self.long_held = None
         times = [t for t, _ in frames]
         dirs = [u for _, u in frames]
         angles = [angle_deg(u, self.base) for u in dirs]
@@ -547,6 +617,17 @@ def _scan_reps(frame_times, frame_angles, threshold: float, s: DetectorSettings,
                 found.append(rep)
             inside, armed, open_from = False, False, None
     return found, open_from
+
+
+def alike(peak_a_deg: float, way_a, peak_b_deg: float, way_b) -> bool:
+    """Could two moves be reps of one set: sizes within NEW_SET_RATIO of each other,
+    and not turned opposite ways (`turn_direction`s over 90 deg apart; either may be
+    None, unknown)?"""
+    if max(peak_a_deg, peak_b_deg) > NEW_SET_RATIO * min(peak_a_deg, peak_b_deg):
+        return False
+    if way_a is None or way_b is None:
+        return True
+    return sum(way_a[i] * way_b[i] for i in range(3)) >= 0.0
 
 
 def turn_direction(u, b) -> tuple | None:

@@ -231,8 +231,12 @@ class LiftCheck:
     def _travel(self, t0: float, t1: float) -> float:
         return vertical_travel_cm(*self._window(t0, t1))
 
-    def frames_since(self, t_s: float) -> list[tuple]:
-        start = max(t_s, self.epoch_start_s if self.epoch_start_s is not None else t_s)
+    def frames_since(self, t_s: float, this_epoch: bool = True) -> list[tuple]:
+        """(t_s, u) of the remembered frames from `t_s` on; by default not before this
+        resting level was found (frames older than the memory are gone)."""
+        start = t_s
+        if this_epoch and self.epoch_start_s is not None:
+            start = max(t_s, self.epoch_start_s)
         return [(t, u) for t, u, _ in self.frames if t >= start]
 
 

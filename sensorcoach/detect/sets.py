@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .excursions import RepCandidate, RockingCandidate, _median
+from .excursions import NEW_SET_RATIO, RepCandidate, RockingCandidate, _median, alike
 from .settings import DetectorSettings
 
 #: How many recent reps define "the person's own reps" in a set.
@@ -16,9 +16,6 @@ TYPICAL_OF_LAST = 5
 AGREED = 0.8
 #: ... and there are at least this many of them: two fidgets are no reference.
 MIN_AGREEING = 3
-#: A rep this many times larger than the set's typical rep starts another set (a
-#: bridge after pelvic tilts: ~25 vs ~9 deg), since within a set reps vary by +-30%.
-NEW_SET_RATIO = 2.2
 
 
 @dataclass
@@ -79,13 +76,8 @@ def _half_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
 
 
 def _alike(a: RepCandidate, b: RepCandidate) -> bool:
-    """Could `a` and `b` be reps of one set: sizes within NEW_SET_RATIO of each other,
-    and not turned opposite ways?"""
-    if max(a.peak_deg, b.peak_deg) > NEW_SET_RATIO * min(a.peak_deg, b.peak_deg):
-        return False
-    if a.direction is None or b.direction is None:
-        return True
-    return sum(a.direction[i] * b.direction[i] for i in range(3)) >= 0.0
+    """Could `a` and `b` be reps of one set (`alike`)?"""
+    return alike(a.peak_deg, a.direction, b.peak_deg, b.direction)
 
 
 def _agreed_direction(reps: list[RepCandidate]) -> tuple | None:

@@ -75,7 +75,8 @@ class DetectorSettings:
     #: ... but an excursion smaller than `small_excursion_deg` (no bridge or knee hug
     #: is that small) that has not come back after `shift_small_s` re-baselines to
     #: its lowest dip: pelvic tilts are held only briefly (0-4 s as taught, ~5 s in
-    #: the MEx recordings).
+    #: the MEx recordings). Someone who holds longer (MEx person 29: ~8 s) is found
+    #: out when they settle back at the rest before the shift (`excursions._shift`).
     small_excursion_deg: float = 8.0
     shift_small_s: float = 6.0
     #: Beyond this angle from rest it is a posture change (lying down, getting up,

@@ -4,6 +4,7 @@ import numpy as np
 
 from sensorcoach.decoders.scimu import encode_packet
 from sensorcoach.formats import RecordingWriter, make_header
+from sensorcoach.samples import SampleBlock
 
 CONFIG = {"odr_hz": 100, "acc_range_g": 8, "gyro_range_dps": 1000, "samples_per_packet": 4}
 
@@ -30,3 +31,26 @@ def write_recording(path, times, packets, events=(), config=CONFIG, flush_interv
             else:
                 w.write_event(t, x)
     return header
+
+
+def pitch_session(keyframes, rate_hz=100.0, seed=0) -> SampleBlock:
+    """Samples of a pelvis pitching through `keyframes` [(t_s, deg)] (straight lines
+    between them) about the sensor's y axis, with a little sensor noise."""
+    times, angles = zip(*keyframes)
+    t_s = np.arange(0.0, times[-1], 1.0 / rate_hz)
+    pitch_deg = np.interp(t_s, times, angles)
+    pitch = np.radians(pitch_deg)
+    acc_g = np.column_stack([np.sin(pitch), np.zeros_like(pitch), np.cos(pitch)])
+    # Gravity seen from the sensor turns against its rotation: dg/dt = -w x g.
+    rate_dps = -np.gradient(pitch_deg, t_s)
+    gyro_dps = np.column_stack([np.zeros_like(pitch), rate_dps, np.zeros_like(pitch)])
+    noise = np.random.default_rng(seed)
+    return SampleBlock(t_s, acc_g + noise.normal(0.0, 0.003, acc_g.shape),
+                       gyro_dps + noise.normal(0.0, 0.1, gyro_dps.shape))
+
+
+def write_sample_csv(path, block: SampleBlock) -> None:
+    """`block` as a sample CSV (t_s,ax_g,ay_g,az_g: accelerometer only)."""
+    rows = np.column_stack([block.t_s, block.acc_g])
+    np.savetxt(path, rows, fmt=["%.3f", "%.5f", "%.5f", "%.5f"], delimiter=",",
+               header="t_s,ax_g,ay_g,az_g", comments="")

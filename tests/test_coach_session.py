@@ -22,6 +22,8 @@ from sensorcoach.coach.plan import load_plan
 from sensorcoach.coach.session import run_replay
 from sensorcoach.source import open_source
 
+from helpers import pitch_session, write_sample_csv
+
 RECORDING = Path(__file__).resolve().parent.parent / "recordings" / "sim_01_standard.jsonl.gz"
 
 
@@ -183,6 +185,36 @@ def test_a_live_session_killed_mid_way_loses_nothing_recorded(tmp_path):
         block = source.read_all()
         # Flushed at least once a second: at most the last second is missing.
         assert block.t_s[-1] > 2.0 and len(block) > 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=20)
+
+
+def test_a_live_session_shows_the_set_that_was_still_open_when_it_ended(tmp_path):
+    """Three bridges, and the session ends 5 s after the last: only the analysis's
+    finish() closes that set. Its end is shown on the live display, as it is heard,
+    before the summary (the display used to close first)."""
+    frames = [(0.0, 0.0), (5.0, 0.0)]
+    t = 5.0
+    for _ in range(3):
+        frames += [(t + 1.0, 25.0), (t + 4.0, 25.0), (t + 5.0, 0.0), (t + 7.0, 0.0)]
+        t += 7.0
+    frames.append((t + 3.0, 0.0))
+    csv = tmp_path / "three_bridges.csv"
+    write_sample_csv(csv, pitch_session(frames))
+    env = dict(os.environ, SENSORCOACH_DATA_DIR=str(tmp_path / "data"))
+    server = subprocess.Popen([sys.executable, "-m", "sensorcoach", "virtual-sensor", "--replay",
+                               str(csv)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        first = server.stdout.readline()
+        env["DBUS_SYSTEM_BUS_ADDRESS"] = first.split("=", 1)[1].strip().strip("'")
+        coach = subprocess.run([sys.executable, "-m", "sensorcoach", "live", "--no-sound",
+                                "--duration", str(t + 5.0), "--out", str(tmp_path / "out")],
+                               env=env, capture_output=True, text=True, timeout=120)
+        assert coach.returncode == 0, coach.stderr
+        display, summary = coach.stdout.split("recording: ", 1)
+        assert "Hip bridge: 3 reps" in display, display
     finally:
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=20)

@@ -16,6 +16,8 @@ from sensorcoach.samples import SampleBlock
 from sensorcoach.simulate import SimulationSettings, simulate, write_session
 from sensorcoach.source import open_source
 
+from helpers import pitch_session
+
 RECORDINGS = Path(__file__).resolve().parent.parent / "recordings"
 
 
@@ -401,22 +403,6 @@ def test_the_first_rep_of_the_next_exercise_is_kept():
         ("hip_bridge", 5), ("pelvic_tilt", 8)]
 
 
-def _pitch_session(keyframes, rate_hz=100.0, seed=0) -> SampleBlock:
-    """Samples of a pelvis pitching through `keyframes` [(t_s, deg)] (straight lines
-    between them) about the sensor's y axis, with a little sensor noise."""
-    times, angles = zip(*keyframes)
-    t_s = np.arange(0.0, times[-1], 1.0 / rate_hz)
-    pitch_deg = np.interp(t_s, times, angles)
-    pitch = np.radians(pitch_deg)
-    acc_g = np.column_stack([np.sin(pitch), np.zeros_like(pitch), np.cos(pitch)])
-    # Gravity seen from the sensor turns against its rotation: dg/dt = -w x g.
-    rate_dps = -np.gradient(pitch_deg, t_s)
-    gyro_dps = np.column_stack([np.zeros_like(pitch), rate_dps, np.zeros_like(pitch)])
-    noise = np.random.default_rng(seed)
-    return SampleBlock(t_s, acc_g + noise.normal(0.0, 0.003, acc_g.shape),
-                       gyro_dps + noise.normal(0.0, 0.1, gyro_dps.shape))
-
-
 def test_bridges_count_from_a_rest_that_a_fidget_left_a_little_off():
     """As simulated person 11027 did: a small shift, then a twitch back through rest
     just before the first bridge. The twitch ended an excursion with the sensor
@@ -437,7 +423,7 @@ def test_bridges_count_from_a_rest_that_a_fidget_left_a_little_off():
         frames += [(t + 1.2, 28.0), (t + 6.2, 28.0), (t + 7.4, 2.7), (t + 10.0, 2.7)]
         t += 10.0
     frames.append((t + 5.0, 2.7))
-    result = _run(_pitch_session(frames), [])[1]
+    result = _run(pitch_session(frames), [])[1]
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [
         ("pelvic_tilt", 5), ("hip_bridge", 4)]
 
@@ -522,7 +508,7 @@ def test_tilts_held_longer_than_the_shift_rule_waits_are_reps():
         frames += [(t + 1.0, 5.0), (t + 9.0, 5.0), (t + 10.0, 0.0), (t + 17.0, 0.0)]
         t += 17.0
     frames.append((t + 5.0, 0.0))
-    block = _pitch_session(frames)
+    block = pitch_session(frames)
     events, result = _run(block, [])
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 6)]
     announced = [e["count"] for e in events if e["type"] in ("rep_counted", "set_recounted")]

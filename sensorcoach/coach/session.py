@@ -96,10 +96,15 @@ async def run_live(plan: Plan, *, device: str | None, out_dir: Path, duration_s:
     analyzer = SessionAnalyzer()
     analyzer.trace = []
 
+    stopping = asyncio.Event()
+
     async def pump():
         with Live(render(state), console=console, refresh_per_second=10) as display:
-            while True:
-                await asyncio.sleep(REFRESH_S)
+            while not stopping.is_set():
+                try:
+                    await asyncio.wait_for(stopping.wait(), REFRESH_S)
+                except asyncio.TimeoutError:
+                    pass
                 batch = pending[:]
                 pending.clear()
                 times, payloads = [], []
@@ -121,6 +126,9 @@ async def run_live(plan: Plan, *, device: str | None, out_dir: Path, duration_s:
                                  else state.now_s, cues)
                 writer.flush_if_due()
                 display.update(render(state))
+            # The session is over: the set still open ends now, on screen and aloud.
+            state.update(analyzer.finish(), state.now_s, cues)
+            display.update(render(state))
 
     task = asyncio.get_running_loop().create_task(pump())
     try:
@@ -128,13 +136,11 @@ async def run_live(plan: Plan, *, device: str | None, out_dir: Path, duration_s:
     finally:
         await live.stop()
         await asyncio.sleep(2 * REFRESH_S)          # let the last notifications through
-        task.cancel()
+        stopping.set()
         try:
             await task                              # the display closes before the summary
-        except asyncio.CancelledError:
-            pass
-        writer.close()
-        analyzer.finish()
+        finally:
+            writer.close()
     console.print(f"recording: {recording}")
     return _finish(analyzer.result(stream=stream.stats, gaps=stream.gaps), analyzer.trace, plan,
                    out_dir, recording.name.split(".")[0], str(recording),

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -162,14 +163,25 @@ def test_demo_fast_writes_the_report_and_says_where(data_dir, tmp_path, capsys):
 
 @pytest.mark.skipif(shutil.which("dbus-daemon") is None and not os.environ.get("CI"),
                     reason="dbus-daemon not installed")
-def test_a_live_session_killed_mid_way_loses_nothing_recorded(tmp_path):
+@contextmanager
+def virtual_sensor(replay: Path, tmp_path: Path):
+    """A virtual sensor streaming `replay` on its own fake BlueZ; yields the
+    environment a `sensorcoach` process needs to reach it."""
     env = dict(os.environ, SENSORCOACH_DATA_DIR=str(tmp_path / "data"))
     server = subprocess.Popen([sys.executable, "-m", "sensorcoach", "virtual-sensor", "--replay",
-                               str(RECORDING)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               str(replay)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)
     try:
         first = server.stdout.readline()
         env["DBUS_SYSTEM_BUS_ADDRESS"] = first.split("=", 1)[1].strip().strip("'")
+        yield env
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=20)
+
+
+def test_a_live_session_killed_mid_way_loses_nothing_recorded(tmp_path):
+    with virtual_sensor(RECORDING, tmp_path) as env:
         out = tmp_path / "sessions"
         coach = subprocess.Popen([sys.executable, "-m", "sensorcoach", "live", "--no-sound",
                                   "--out", str(out)], env=env, stdout=subprocess.DEVNULL,
@@ -185,9 +197,6 @@ def test_a_live_session_killed_mid_way_loses_nothing_recorded(tmp_path):
         block = source.read_all()
         # Flushed at least once a second: at most the last second is missing.
         assert block.t_s[-1] > 2.0 and len(block) > 200
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.communicate(timeout=20)
 
 
 def test_a_live_session_shows_the_set_that_was_still_open_when_it_ended(tmp_path):
@@ -202,22 +211,13 @@ def test_a_live_session_shows_the_set_that_was_still_open_when_it_ended(tmp_path
     frames.append((t + 3.0, 0.0))
     csv = tmp_path / "three_bridges.csv"
     write_sample_csv(csv, pitch_session(frames))
-    env = dict(os.environ, SENSORCOACH_DATA_DIR=str(tmp_path / "data"))
-    server = subprocess.Popen([sys.executable, "-m", "sensorcoach", "virtual-sensor", "--replay",
-                               str(csv)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-    try:
-        first = server.stdout.readline()
-        env["DBUS_SYSTEM_BUS_ADDRESS"] = first.split("=", 1)[1].strip().strip("'")
+    with virtual_sensor(csv, tmp_path) as env:
         coach = subprocess.run([sys.executable, "-m", "sensorcoach", "live", "--no-sound",
                                 "--duration", str(t + 5.0), "--out", str(tmp_path / "out")],
                                env=env, capture_output=True, text=True, timeout=120)
         assert coach.returncode == 0, coach.stderr
-        display, summary = coach.stdout.split("recording: ", 1)
+        display = coach.stdout.split("recording: ", 1)[0]
         assert "Hip bridge: 3 reps" in display, display
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.communicate(timeout=20)
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None and not os.environ.get("CI"),

@@ -359,11 +359,11 @@ class ExcursionDetector:
                 candidate.unseen_s = self.unseen_s
             if candidate.end_s - candidate.start_s >= s.min_rep_s:
                 out.append(candidate)
-                if self.left_rest is not None and isinstance(candidate, RepCandidate):
-                    # About the shifted rest: taken back if the shift was a held rep.
-                    self.left_rest.reps_about_shift.append(candidate)
                 if isinstance(candidate, RepCandidate):
                     self.lift.add_rep(candidate, self.exc_t, self.exc_a, self.exc_u)
+                    if self.left_rest is not None:
+                        # About the shifted rest: taken back if the shift was a held rep.
+                        self.left_rest.reps_about_shift.append(candidate)
             self.state = self.REST
             self.armed = False
             self.disarmed_low = a
@@ -440,11 +440,8 @@ class ExcursionDetector:
         frames = self.lift.frames_since(left.since_s, this_epoch=False)
         if not frames or frames[0][0] > left.since_s + self.s.frame_s:
             return []                       # forgotten: nothing to read it from
-        times = [t for t, _ in frames]
-        dirs = [u for _, u in frames]
-        angles = [angle_deg(u, left.base) for u in dirs]
-        reps, open_from = _scan_reps(times, angles, self.start_threshold_deg, self.s,
-                                     done_at, dirs, left.base)
+        _, reps, open_from = self._scan_against([t for t, _ in frames], [u for _, u in frames],
+                                                left.base, done_at)
         if (open_from is not None or any(r.hold_s > self.s.shift_s for r in reps)
                 or len(reps) < len(left.reps_about_shift)):
             return []       # hindsight takes back no more reps than it finds
@@ -504,10 +501,16 @@ class ExcursionDetector:
 
     def _rescan(self, done_at: float) -> list[RepCandidate]:
         """Tilt-style reps among the open excursion's frames, against the current base."""
-        angles = [angle_deg(u, self.base) for u in self.exc_u]
-        reps, _ = _scan_reps(self.exc_t, angles, self.start_threshold_deg, self.s, done_at,
-                             self.exc_u, self.base)
-        return reps
+        return self._scan_against(self.exc_t, self.exc_u, self.base, done_at)[1]
+
+    def _scan_against(self, times, dirs, base, done_at: float):
+        """Tilt-style reps among frames (times, gravity directions) against rest `base`
+        (`_scan_reps`): the frames' angles from it, the reps, and where an excursion
+        still open at the end began (None if the frames end near rest)."""
+        angles = [angle_deg(u, base) for u in dirs]
+        reps, open_from = _scan_reps(times, angles, self.start_threshold_deg, self.s, done_at,
+                                     dirs, base)
+        return angles, reps, open_from
 
     def _overturn(self, readings, done_at: float, out: list) -> None:
         """The reps of this resting level were lowerings from a held level to the real
@@ -520,9 +523,7 @@ class ExcursionDetector:
         self.left_rest = self.long_held = None
         times = [t for t, _ in frames]
         dirs = [u for _, u in frames]
-        angles = [angle_deg(u, self.base) for u in dirs]
-        reps, open_from = _scan_reps(times, angles, self.start_threshold_deg, s, done_at,
-                                     dirs, self.base)
+        angles, reps, open_from = self._scan_against(times, dirs, self.base, done_at)
         out.extend(reps)
         self._reset_excursion()
         # Rest (the deque keeps its last frames) up to where an open excursion began.

@@ -515,3 +515,43 @@ def test_tilts_held_longer_than_the_shift_rule_waits_are_reps():
     assert announced[-6:] == list(range(1, 7)) and len(announced) <= 8
     # Found with hindsight or live, the same for any chunking.
     assert _run(block, list(range(997, len(block), 997)))[1] == result
+
+
+def _held_bridges(count=5, hold_s=8.0, rest_s=4.0):
+    """Keyframes of bridges of 28 deg, 1.2 s up, held `hold_s`, 1.2 s down, with
+    their (start_s, end_s)."""
+    frames, reps, t = [(0.0, 0.0), (10.0, 0.0)], [], 10.0
+    for _ in range(count):
+        frames += [(t + 1.2, 28.0), (t + 1.2 + hold_s, 28.0), (t + 2.4 + hold_s, 0.0),
+                   (t + 2.4 + hold_s + rest_s, 0.0)]
+        reps.append((t, t + 2.4 + hold_s))
+        t += 2.4 + hold_s + rest_s
+    frames.append((t + 20.0, 0.0))
+    return frames, reps
+
+
+@pytest.mark.parametrize("which, hidden, counted", [
+    (0, (3.0, 7.0), 5),     # the set's first bridge: no reps yet to compare with
+    (2, (3.0, 7.0), 5),     # a bridge in the middle of the set
+    (4, (2.0, 6.5), 5),     # the last, data back just before the lowering
+    (2, (1.4, 9.0), 4),     # three quarters hidden: not guessed
+])
+def test_a_rep_the_link_cut_in_its_hold_is_one_rep_when_both_parts_add_up_to_half(
+        which, hidden, counted):
+    """Simulated persons 14002 and 14014 over a poor link: the link dropped for 4-5 s
+    in the hold of a long bridge and came back with the bridge still held. The part
+    before the gap waited to see whether it went on; the part after, alone, was under
+    half a bridge: neither counted. The two parts are one bridge, held through the
+    gap, seen more than half."""
+    frames, reps = _held_bridges()
+    start_s = reps[which][0]
+    block = pitch_session(frames)
+    keep = (block.t_s < start_s + hidden[0]) | (block.t_s > start_s + hidden[1])
+    block = block[np.flatnonzero(keep)]
+    _, result = _run(block, [])
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("hip_bridge", counted)]
+    if counted == 5:
+        joined = result["sets"][0]["reps"][which]
+        assert joined["start_s"] < start_s + hidden[0] and joined["end_s"] > start_s + hidden[1]
+        assert abs(joined["hold_s"] - 8.0) < 1.0           # held through the gap
+    assert _run(block, list(range(613, len(block), 613)))[1] == result

@@ -44,6 +44,9 @@ class RepCandidate:
     #: ... cut by a gap with the sensor still away from rest when data came back: it
     #: may have gone on through the gap (or a new one had begun).
     cut_open: bool = False
+    #: The unseen part lies inside the rep: its parts before and after a gap joined
+    #: as one rep (sets.py, `_joined`).
+    spans_gap: bool = False
     #: Which way the sensor turned from rest at the peak: the unit vector of the
     #: gravity direction's change there (sensor frame), None if unknown.
     direction: tuple | None = None
@@ -51,6 +54,11 @@ class RepCandidate:
     @property
     def hold_s(self) -> float:
         return max(0.0, self.hold_end_s - self.hold_start_s)
+
+    @property
+    def seen_s(self) -> float:
+        """How long of the rep was seen, s."""
+        return self.end_s - self.start_s - (self.unseen_s if self.spans_gap else 0.0)
 
 
 @dataclass
@@ -357,7 +365,10 @@ class ExcursionDetector:
             candidate = self._finish(t_s, done_at)
             if isinstance(candidate, RepCandidate):
                 candidate.unseen_s = self.unseen_s
-            if candidate.end_s - candidate.start_s >= s.min_rep_s:
+            # Shorter than any rep, unless it was under way when data came back after
+            # a gap: then it may be the end of a rep the gap cut (the set builder
+            # joins the two).
+            if candidate.end_s - candidate.start_s >= s.min_rep_s or self.unseen_s > 0.0:
                 out.append(candidate)
                 if isinstance(candidate, RepCandidate):
                     self.lift.add_rep(candidate, self.exc_t, self.exc_a, self.exc_u)
@@ -476,7 +487,8 @@ class ExcursionDetector:
                 while len(self.live_circles) < rocking_count(n):
                     self.live_circles.append(done_at)
                 out.append({"type": "rocking_rep", "count": rocking_count(n),
-                            "detected_at_s": done_at, "t_s": t_s})
+                            "detected_at_s": done_at, "t_s": t_s,
+                            "posture_since_s": self.exc_t[0]})
 
     def _in_posture(self, t_s: float) -> bool:
         """Is the excursion a real knee-hug posture (the pelvis tipped 15-35 deg, not

@@ -52,7 +52,7 @@ def _may_go_on(rep: RepCandidate, current: _OpenSet | None) -> bool:
     set's reps, or would then have lasted over twice as long as them (reps in a set
     vary by about a third): it ended in the gap and a new one had begun."""
     typical_s = _typical_s(rep, current)
-    seen_s = rep.end_s - rep.start_s
+    seen_s = rep.seen_s
     return rep.cut_open and (typical_s is None or seen_s > 2.0 * typical_s
                              or seen_s + rep.unseen_s <= 2.0 * typical_s)
 
@@ -70,9 +70,24 @@ def _mostly_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
 
 
 def _half_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
-    seen_s = rep.end_s - rep.start_s
+    seen_s = rep.seen_s
     typical_s = _typical_s(rep, current)
     return seen_s >= rep.unseen_s or (typical_s is not None and seen_s >= 0.5 * typical_s)
+
+
+def _joined(cut: RepCandidate, rest: RepCandidate) -> RepCandidate:
+    """One rep from the part a link gap cut (`cut`) and the part seen when data came
+    back (`rest`). Held through the gap when the first part was still held as the
+    gap began and the second still held as data came back; else the longer hold."""
+    first = cut if cut.peak_deg >= rest.peak_deg else rest
+    rep = RepCandidate(cut.start_s, rest.end_s, first.peak_deg, cut.hold_start_s,
+                       rest.hold_end_s, rest.detected_at_s, direction=first.direction,
+                       unseen_s=rest.start_s - cut.end_s, spans_gap=True)
+    held_across = cut.hold_end_s >= cut.end_s and rest.hold_start_s <= rest.start_s
+    if not held_across:
+        longer = max(cut, rest, key=lambda r: r.hold_s)
+        rep.hold_start_s, rep.hold_end_s = longer.hold_start_s, longer.hold_end_s
+    return rep
 
 
 def _alike(a: RepCandidate, b: RepCandidate) -> bool:
@@ -143,7 +158,8 @@ class SetBuilder:
     def _paused(self, now_s: float) -> bool:
         """Has the open set been paused too long to go on (link gaps not counted)?"""
         current = self.open
-        last_s = max(current.reps[-1].end_s, current.active_until_s)
+        last_s = max(current.reps[-1].end_s, current.active_until_s,
+                     current.cut.end_s if current.cut else -math.inf)
         return now_s - last_s - current.gap_s > self.s.set_gap_s
 
     def on_gap(self, t_s: float, duration_s: float) -> None:
@@ -161,18 +177,24 @@ class SetBuilder:
         if current and current.cut is not None:
             cut, current.cut = current.cut, None
             typical_s = _typical_s(cut, current)
-            if (rep.unseen_s and typical_s is not None
-                    and rep.end_s - cut.start_s > 2.0 * typical_s):
-                # Data came back in the middle of a rep that, with the cut one, would
-                # last over twice as long as the set's reps: two reps, the cut one
-                # ended in the gap. It counts now, late.
-                cut.cut_open = False
-                cut.detected_at_s = rep.detected_at_s
-                self.on_rep(cut, out)
+            # Under way when data came back after the gap that cut the other.
+            if (self._resumes(cut, rep) and _alike(cut, rep)
+                    and (typical_s is None or rep.end_s - cut.start_s <= 2.0 * typical_s)):
+                # Data came back in the middle of a rep like the cut one that, with it,
+                # would last no longer than two of the set's reps: one rep, through the
+                # gap.
+                rep = _joined(cut, rep)
+            else:
+                # Data came back in the middle of one unlike it, or that would make it
+                # last over twice as long (two reps: the cut one ended in the gap), or
+                # the cut one was seen to end: it counts now, late, if half seen.
+                self._settle_cut(cut, rep.detected_at_s, out)
                 current = self.open
-        if (rep.unseen_s and _may_go_on(rep, current) and _half_seen(rep, current)
-                and current and current.reps):
-            current.cut = rep           # the next rep tells whether it went on
+        if rep.unseen_s and _may_go_on(rep, current):
+            # The next rep tells whether it went on (then the two are one), or ended.
+            if current is None:
+                current = self.open = _OpenSet()
+            current.cut = rep
             return
         if rep.unseen_s and not _mostly_seen(rep, current):
             # More than half of it may have gone by in a link gap: not counted. If it
@@ -183,7 +205,7 @@ class SetBuilder:
                     current.gap_s = 0.0     # seen after the gap: the gap came before
             return
         leftover, self.leftover = self.leftover, []
-        if current is None:
+        if current is None or not current.reps:
             # Reps that came after the last set ended but were not of it (smaller, or
             # turned the other way) and are like this one: the new set's first reps.
             started = [r for r in leftover if rep.start_s - r.end_s <= s.set_gap_s
@@ -227,6 +249,27 @@ class SetBuilder:
         current.reps.append(rep)
         self._announce(rep, len(current.reps), out)
 
+    def _resumes(self, cut: RepCandidate, start_s: float | RepCandidate) -> bool:
+        """Was what starts at `start_s` (or a rep) under way when data came back after
+        the gap that cut `cut` (it may be the cut rep going on)?"""
+        if isinstance(start_s, RepCandidate):
+            start_s = start_s.start_s
+        return start_s - cut.end_s <= cut.unseen_s + 2 * self.s.frame_s
+
+    def _drop_cut_gone_on_at(self, hug_start_s: float) -> None:
+        """A knee hug starting at `hug_start_s` was under way when data came back after
+        the gap that cut the open set's pending rep: that went on into the hug (the
+        knees pulled up): not a rep."""
+        if self.open and self.open.cut is not None and self._resumes(self.open.cut, hug_start_s):
+            self.open.cut = None
+
+    def _settle_cut(self, cut: RepCandidate, t_s: float, out: list) -> None:
+        """A rep cut by a gap (`_OpenSet.cut`) that did not go on: it ended, in the gap
+        or after it. It counts (announced at `t_s`, late) if at least half was seen."""
+        cut.cut_open = False
+        cut.detected_at_s = max(cut.detected_at_s, t_s)
+        self.on_rep(cut, out)
+
     def _open_with(self, reps: list[RepCandidate], out: list) -> _OpenSet:
         """Open a new set that starts with `reps` (found before it was known to be
         one), announcing each."""
@@ -260,6 +303,7 @@ class SetBuilder:
 
     def on_rocking_rep(self, event: dict, out: list) -> None:
         """A circle counted while the knee-to-chest posture is still held (live only)."""
+        self._drop_cut_gone_on_at(event["posture_since_s"])
         if self.open and self.open.reps:
             self.close(out)
         if event["count"] == 2 or (event["count"] > 2 and self.rocking_live == 0):
@@ -271,6 +315,7 @@ class SetBuilder:
         self.rocking_live = event["count"]
 
     def on_rocking(self, cand: RockingCandidate, out: list) -> None:
+        self._drop_cut_gone_on_at(cand.start_s)
         self.close(out)
         self.rocking_live = 0
         reps = [{"start_s": round(a, 3), "end_s": round(b, 3), "detected_at_s": round(d, 3)}
@@ -296,6 +341,11 @@ class SetBuilder:
         out.append({"type": "set_ended", "t_s": cand.end_s, "set": result})
 
     def close(self, out: list) -> None:
+        if self.open and self.open.cut is not None:
+            # Nothing came after the rep a gap cut to tell whether it went on: it
+            # happened, at least once.
+            cut, self.open.cut = self.open.cut, None
+            self._settle_cut(cut, cut.detected_at_s, out)
         current, self.open = self.open, None
         if not current or not current.reps:
             return

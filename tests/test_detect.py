@@ -1,6 +1,7 @@
 """Detection: streaming equals batch for any chunking, known answers, real recordings."""
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -555,3 +556,26 @@ def test_a_rep_the_link_cut_in_its_hold_is_one_rep_when_both_parts_add_up_to_hal
         assert joined["start_s"] < start_s + hidden[0] and joined["end_s"] > start_s + hidden[1]
         assert abs(joined["hold_s"] - 8.0) < 1.0           # held through the gap
     assert _run(block, list(range(613, len(block), 613)))[1] == result
+
+
+@pytest.mark.parametrize("peak_deg, off_deg, kept", [
+    (17.0, 70.0, False),   # bridges; a roll to the side as they get up: not a bridge
+    (17.0, 20.0, True),    # a bridge a little off the others' way is one
+    (5.0, 70.0, True),     # 5 deg tilts: their way is blurred by noise, kept
+])
+def test_a_move_off_to_the_side_of_large_reps_is_not_one_of_them(peak_deg, off_deg, kept):
+    """MEx person 21 (held out): seven bridges, then getting up moved the thigh
+    sensor 10-19 deg three times, 60-100 deg off the bridges' way (which agree
+    within 16 deg): counted as bridges 8-10. Small tilts stray that far from their
+    set's way by noise alone (up to 80 deg measured), so for them only the other way
+    is not a rep."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    a = math.radians(off_deg)
+    off_way = (0.6 * math.cos(a) - 0.8 * math.sin(a), 0.8 * math.cos(a) + 0.6 * math.sin(a), 0.0)
+    builder, out = SetBuilder(DetectorSettings()), []
+    for i in range(7):
+        builder.on_rep(_rep_turning(8.0 * i, peak_deg, TILT_WAY), out)
+    builder.on_rep(_rep_turning(58.0, peak_deg, off_way), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == [8 if kept else 7]

@@ -16,6 +16,14 @@ TYPICAL_OF_LAST = 5
 AGREED = 0.8
 #: ... and there are at least this many of them: two fidgets are no reference.
 MIN_AGREEING = 3
+#: Reps of a set whose typical rep turns at least SHARP_WAY_MIN_DEG turn its way
+#: within SHARP_WAY_DEG. Measured over 4,800 reps (simulated people, MEx): in sets of
+#: 6-10 deg reps every rep is within 13 deg of the set's way, in larger ones within
+#: 26 deg (noise and wobble matter less the larger the rep); in sets of 2-6 deg tilts
+#: (at the thigh, MEx) they stray up to 80 deg, so there only the other way (over 90
+#: deg) is not a rep. Margin: 8 deg, 45 deg.
+SHARP_WAY_MIN_DEG = 8.0
+SHARP_WAY_DEG = 45.0
 
 
 @dataclass
@@ -111,14 +119,18 @@ def _agreed_direction(reps: list[RepCandidate]) -> tuple | None:
 
 
 def _turned_against(rep: RepCandidate, reps: list[RepCandidate]) -> bool:
-    """Did `rep` turn the sensor the other way (over 90 degrees) from the other
-    `reps`, which agree on their way? The reps of one exercise all turn the pelvis
-    the same way; a move the other way (an undershoot on release, arching the back,
-    a shift) is not one."""
-    way = _agreed_direction([r for r in reps if r is not rep])
+    """Did `rep` turn the sensor another way than the other `reps`, which agree on
+    their way? The reps of one exercise all turn the pelvis the same way; a move the
+    other way (an undershoot on release, arching the back, a shift) is not one, nor,
+    beside reps large enough to show their way sharply, a move off to the side (a
+    twist or a roll as they get up after a set of bridges)."""
+    others = [r for r in reps if r is not rep]
+    way = _agreed_direction(others)
     if rep.direction is None or way is None:
         return False
-    return sum(rep.direction[i] * way[i] for i in range(3)) < 0.0
+    sharp = _median([r.peak_deg for r in others]) >= SHARP_WAY_MIN_DEG
+    limit_deg = SHARP_WAY_DEG if sharp else 90.0
+    return sum(rep.direction[i] * way[i] for i in range(3)) < math.cos(math.radians(limit_deg))
 
 
 def classify(reps: list[RepCandidate], s: DetectorSettings) -> str:

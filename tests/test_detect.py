@@ -579,3 +579,41 @@ def test_a_move_off_to_the_side_of_large_reps_is_not_one_of_them(peak_deg, off_d
     builder.on_rep(_rep_turning(58.0, peak_deg, off_way), out)
     builder.close(out)
     assert [len(s["reps"]) for s in builder.sets] == [8 if kept else 7]
+
+
+@pytest.fixture(scope="module", params=[25, 28], ids=["rocking sideways", "rocking head to tail"])
+def calm_knee_hug(request, tmp_path_factory):
+    """Eight rocking circles in one knee hug, cleanly recorded: samples and labels.
+    Person 25 rocks mostly from side to side, person 28 mostly head to tail."""
+    session = simulate(SimulationSettings(seed=request.param, plan=(("knee_to_chest", 8),),
+                                          behaviour="calm", walking=False, radio="clean",
+                                          disconnects=0, sensor_quality="good", gyro=True))
+    path, _ = write_session(session, tmp_path_factory.mktemp("hug") / "k.jsonl.gz")
+    return _samples(path), session.labels.sets[0]
+
+
+@pytest.mark.parametrize("case, hidden_middles", [
+    ("middle", 2),      # from a quarter into circle 4 to three quarters into circle 5
+    ("release", 1),     # from 0.7 into circle 7 until after the release
+    ("start", 1),       # from before the knees come up to 0.3 into circle 2
+])
+def test_circles_of_a_knee_hug_a_link_gap_cut_count_if_half_seen(calm_knee_hug, case,
+                                                                hidden_middles):
+    """Simulated persons 14003, 14008, 14013 and 14020 over a poor link: circles a
+    gap cut were counted as soon as a quarter of one was seen (one too many), or
+    the one a gap cut at the end was lost (one too few). A circle counts when its
+    middle was seen, whichever way the person rocks."""
+    block, hug = calm_knee_hug
+    c = hug.reps
+
+    def into(i, fraction):
+        return c[i].start_s + fraction * (c[i].end_s - c[i].start_s)
+
+    gap = {"middle": (into(3, 0.25), into(4, 0.75)),
+           "release": (into(6, 0.7), hug.end_s + 3.0),
+           "start": (hug.start_s - 2.0, into(1, 0.3))}[case]
+    assert gap[1] - gap[0] > DetectorSettings().max_gap_s
+    keep = (block.t_s < gap[0]) | (block.t_s > gap[1])
+    _, result = _run(block[np.flatnonzero(keep)], [])
+    hugs = [s for s in result["sets"] if s["exercise"] == "knee_to_chest"]
+    assert [len(s["reps"]) for s in hugs] == [len(c) - hidden_middles]

@@ -217,7 +217,7 @@ class ExcursionDetector:
             # hindsight over the whole posture when it ends).
             carried = self._still_hugging(u)
             if not carried and self.state == self.EXCURSION and self.exc_t:
-                candidate = self._finish(self.exc_t[-1], done_at)
+                candidate = self._finish(self.exc_t[-1], done_at, cut_at_end=True)
                 if isinstance(candidate, RockingCandidate):
                     out.append(candidate)
                 elif candidate.end_s - candidate.start_s >= s.min_rep_s:
@@ -550,9 +550,10 @@ class ExcursionDetector:
         self.exc_t, self.exc_a, self.exc_u = times[split:], angles[split:], dirs[split:]
         self.peak = max(self.exc_a)
 
-    def _recount_rocking(self, start_s, t_s, peak, done_at):
+    def _recount_rocking(self, start_s, t_s, peak, done_at, cut_at_end=False):
         """Count the circles of a finished knee-to-chest posture with hindsight: centre
-        and axis from the whole posture, so the first swings count as well as the rest."""
+        and axis from the whole posture, so the first swings count as well as the rest.
+        `cut_at_end`: a link gap ended it (the release was not seen)."""
         s = self.s
         rocking_from = self.rocking.start_s if self.rocking else self.exc_t[0]
         times, angles, dirs = self.exc_t, self.exc_a, self.exc_u
@@ -563,13 +564,25 @@ class ExcursionDetector:
             return None         # hugging the knees tips the pelvis by 15-35 deg
         first, last = inside[0], inside[-1]
         posture_t = times[first:last + 1]
-        p = _principal_projection(dirs[first:last + 1])
+        p, axis = _principal_projection(dirs[first:last + 1], with_axis=True)
         ordered = sorted(abs(x) for x in p)
         swing = ordered[int(0.9 * (len(ordered) - 1))]       # robust swing amplitude
         h = max(s.rock_min_deg, s.rock_relative * swing)
         flips = _swing_flips(posture_t, p, h)
         if len(flips) < s.rock_min_flips:
             return None
+        stretches = _seen_stretches(posture_t, s.max_gap_s)
+        cut_at_start = self.unseen_s > 0.0
+        if len(stretches) > 1 or cut_at_end or cut_at_start:
+            # A link gap hid part of the rocking: count the circles at least half seen.
+            first_flip = _first_flip_phase(dirs[first:last + 1], axis, self.base, h, swing)
+            spans = _circles_seen(posture_t, p, h, stretches, first_flip,
+                                  start_seen=not cut_at_start, end_seen=not cut_at_end)
+            if not spans:
+                return None
+            circles = [(a, b, self.live_circles[k] if k < len(self.live_circles) else done_at)
+                       for k, (a, b) in enumerate(spans)]
+            return RockingCandidate(start_s, t_s, times[first], times[last], peak, circles)
         # With hindsight every swing is seen, but the knee pull and the release at the
         # edges of the posture can add a half swing: N circles make 2N - 1 or 2N flips.
         circles = []
@@ -582,7 +595,7 @@ class ExcursionDetector:
             begin = end
         return RockingCandidate(start_s, t_s, times[first], times[last], peak, circles)
 
-    def _finish(self, t_s: float, done_at: float):
+    def _finish(self, t_s: float, done_at: float, cut_at_end: bool = False):
         s = self.s
         times = [t for t, _ in self.pre] + self.exc_t
         angles = [a for _, a in self.pre] + self.exc_a
@@ -593,7 +606,7 @@ class ExcursionDetector:
         # A long stay in a real posture may be a knee hug even when the live counter
         # has not confirmed rocking (a hug resumed after a link gap): count with hindsight.
         if self.exc_t and self.exc_t[-1] - self.exc_t[0] >= s.rock_recount_min_s:
-            candidate = self._recount_rocking(rep.start_s, t_s, rep.peak_deg, done_at)
+            candidate = self._recount_rocking(rep.start_s, t_s, rep.peak_deg, done_at, cut_at_end)
             if candidate is not None:
                 return candidate
         return rep
@@ -712,12 +725,138 @@ def rocking_count(flips: int) -> int:
     return (flips + 1) // 2 if flips % 2 else flips // 2 + 1
 
 
-def _principal_projection(vectors):
-    """Deviation from the mean projected on the main axis of variation, in degrees."""
+def _principal_projection(vectors, with_axis: bool = False):
+    """Deviation from the mean projected on the main axis of variation, in degrees
+    (and that axis, a unit vector, if asked)."""
     x = np.asarray(vectors, dtype=float)
     d = (x - x.mean(axis=0)) * DEG
     _, _, vt = np.linalg.svd(d, full_matrices=False)
-    return d @ vt[0]
+    return (d @ vt[0], vt[0]) if with_axis else d @ vt[0]
+
+
+def _seen_stretches(times, max_gap_s: float) -> list[tuple[int, int]]:
+    """(first, last) frame indices of the runs of frames with no link gap between."""
+    out, begin = [], 0
+    for i in range(1, len(times)):
+        if times[i] - times[i - 1] > max_gap_s:
+            out.append((begin, i - 1))
+            begin = i
+    out.append((begin, len(times) - 1))
+    return out
+
+
+def _first_flip_phase(dirs, axis, base, h: float, swing: float) -> float:
+    """Where in its circle, as a fraction of it, the first swing reversal of a knee
+    hug comes. A circle starts from the posture at its least tilt and goes round: the
+    side-to-side (roll) deviation reverses at the middle of the circle, the
+    head-to-tail (pitch) one a quarter in. Rocking mostly sideways (the main axis of
+    the swings across the way the hug tilted the pelvis from rest) gives the first;
+    along it, the second. The hysteresis (`h` of `swing`) delays each reversal."""
+    centre = _normalise([sum(u[i] for u in dirs) for i in range(3)])
+    tilt = turn_direction(centre, base)
+    delay = math.asin(min(1.0, h / swing)) / (2 * math.pi) if swing > 0 else 0.0
+    if tilt is None:
+        return 0.5 + delay
+    # The tilt's way in the plane of the swings (across the centre direction).
+    along = sum(tilt[i] * centre[i] for i in range(3))
+    way = _normalise([tilt[i] - along * centre[i] for i in range(3)])
+    sideways = abs(sum(float(axis[i]) * way[i] for i in range(3))) < math.cos(math.pi / 4)
+    return (0.5 if sideways else 0.25) + delay
+
+
+def _circles_seen(times, p, h: float, stretches, first_flip: float,
+                  start_seen: bool, end_seen: bool) -> list[tuple[float, float]]:
+    """(start_s, end_s) of the rocking circles of a posture that link gaps cut, those
+    at least half seen: whose middle lies in a stretch of frames seen.
+
+    Swing reversals come every half circle, the first `first_flip` of a circle after
+    the rocking started, the last the last one before the circle the rocking ends
+    with ends. So a stretch's reversals are numbered from the start if it has the
+    start, back from the end if it has the end (the release seen), else on from the
+    stretch before across the gap, at the pace either side. Past a stretch's last
+    reversal at most another half circle is assumed (rocking may have stopped)."""
+    flips_per = [_swing_flips(times[a:b + 1], p[a:b + 1], h) for a, b in stretches]
+    # Half a circle from whole circles (two reversals): a swing's two halves differ
+    # (rocking head to tail tips further one way than the other).
+    periods = [f[i + 2] - f[i] for f in flips_per for i in range(len(f) - 2)]
+    seen = [n for n, f in enumerate(flips_per) if f]
+    if not periods or not seen:
+        return []
+    half_s = 0.5 * _median(periods)
+
+    def pace_s(flips, at_end: bool) -> float:
+        """Half a circle at a stretch's end (or start): the pace changes as they tire."""
+        if len(flips) < 3:
+            return half_s
+        return 0.5 * (flips[-1] - flips[-3] if at_end else flips[2] - flips[0])
+
+    def chained(order):
+        """Number of each stretch's first reversal, counted on (or back, for `order`
+        from the last) across the gaps, at the pace either side of each."""
+        offsets = {order[0]: 0}
+        for m, n in zip(order, order[1:]):
+            before, after = flips_per[min(m, n)], flips_per[max(m, n)]
+            pace = 0.5 * (pace_s(before, True) + pace_s(after, False))
+            steps = max(1, round((after[0] - before[-1]) / pace))
+            offsets[n] = (offsets[m] + len(before) - 1 + steps if n > m
+                          else offsets[m] - steps - (len(before) - 1))
+        return offsets
+
+    last = seen[-1]
+    # The last reversal is `last_phase` into the last circle, some whole number of
+    # circles from the start (which, does not matter): its number.
+    last_phase = first_flip + 0.5 if first_flip < 0.5 else first_flip
+    circles_before = sum(len(f) for f in flips_per)
+    end_number = round(2.0 * (circles_before + last_phase - first_flip))
+    end_offset = end_number - (len(flips_per[last]) - 1)
+    if start_seen or not end_seen:
+        offsets = chained(seen)
+        if end_seen and len(seen) > 1:
+            offsets[last] = end_offset
+    else:
+        offsets = chained(list(reversed(seen)))
+        shift = end_offset - offsets[last]
+        offsets = {n: o + shift for n, o in offsets.items()}
+
+    def at(flips, j):
+        """Time of (fractional) reversal `j` of a stretch's reversals."""
+        if j <= 0:
+            return flips[0] + j * half_s
+        if j >= len(flips) - 1:
+            return flips[-1] + (j - len(flips) + 1) * half_s
+        i = int(j)
+        return flips[i] + (j - i) * (flips[i + 1] - flips[i])
+
+    found = []          # per stretch seen: (first_s, last_s, [((start_s, end_s), middle_s)])
+    for n in seen:
+        (a, b), flips, offset = stretches[n], flips_per[n], offsets[n]
+        t0, t1 = times[a], times[b]
+        circles = []
+        # Circle k has its middle at k - 1/2 circles from the start: reversal j.
+        k = math.floor((offset - 1) / 2.0 + first_flip)
+        while True:
+            j = 2.0 * (k - 0.5 - first_flip) - offset
+            k += 1
+            if j < -1.0:
+                continue
+            middle_s = at(flips, j)
+            if j > len(flips) or middle_s > t1:
+                break
+            if middle_s >= t0:
+                circles.append(((max(t0, at(flips, j - 1.0)), min(t1, at(flips, j + 1.0))),
+                                middle_s))
+        found.append((t0, t1, circles))
+    # A gap as long as a circle hid the middle of one at least: where none was
+    # hidden, the circle whose middle was estimated nearest the gap was not seen.
+    for (_, gap_from_s, before), (gap_to_s, _, after) in zip(found, found[1:]):
+        circle_s = 2.0 * half_s
+        least = math.floor((gap_to_s - gap_from_s) / circle_s)
+        while before and after and round((after[0][1] - before[-1][1]) / circle_s) - 1 < least:
+            if before[-1][1] - gap_from_s > gap_to_s - after[0][1]:
+                before.pop()
+            else:
+                after.pop(0)
+    return [span for _, _, circles in found for span, _ in circles]
 
 
 def _stillest_end(window) -> tuple:

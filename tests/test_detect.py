@@ -617,3 +617,16 @@ def test_circles_of_a_knee_hug_a_link_gap_cut_count_if_half_seen(calm_knee_hug, 
     _, result = _run(block[np.flatnonzero(keep)], [])
     hugs = [s for s in result["sets"] if s["exercise"] == "knee_to_chest"]
     assert [len(s["reps"]) for s in hugs] == [len(c) - hidden_middles]
+
+
+def test_the_rest_of_a_knee_hug_after_a_link_gap_is_not_a_bridge(tmp_path):
+    """Simulated person 14001 over a poor link: the link dropped late in a knee hug
+    that the live counter had not yet seen rock (hindsight finds three circles), and
+    came back with the knees still hugged. The rest of the hug was taken for the
+    first bridge of the next set: it is the same hug."""
+    session = simulate(SimulationSettings(seed=14001, radio="poor", disconnects=3))
+    path, _ = write_session(session, tmp_path / "s.jsonl.gz")
+    result = analyze(path)
+    hug = next(s for s in session.labels.sets if s.exercise == "knee_to_chest")
+    bridges = [r for s in result["sets"] if s["exercise"] == "hip_bridge" for r in s["reps"]]
+    assert bridges and not any(r["start_s"] < hug.end_s for r in bridges)

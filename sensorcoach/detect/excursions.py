@@ -385,13 +385,21 @@ class ExcursionDetector:
     def _still_hugging(self, u) -> bool:
         """Is `u` (just after a link gap) within the knee hug the excursion was in:
         settled in a real posture and rocking before the gap (a held bridge or tilt
-        does not swing), and back near its centre, no further than its swings go?"""
+        does not swing), and back near its centre, no further than its swings go?
+        Rocking the live counter has not confirmed yet counts if the frames so far,
+        with hindsight, show circles."""
         hug = self.rocking
-        if (self.state != self.EXCURSION or hug is None or not hug.flips
-                or self.peak < self.s.small_excursion_deg):
+        if self.state != self.EXCURSION or self.peak < self.s.small_excursion_deg:
             return False
-        reach = 2.0 * hug.env + self.s.rock_min_deg
-        return angle_deg(u, _normalise(hug.c)) <= reach
+        if hug is not None and hug.flips:
+            centre, swing = _normalise(hug.c), hug.env
+        elif (self.exc_t[-1] - self.exc_t[0] >= self.s.rock_recount_min_s
+              and self._recount_rocking(self.exc_t[0], self.exc_t[-1], self.peak, 0.0)):
+            centre = _normalise([sum(x[i] for x in self.exc_u) for i in range(3)])
+            swing = max(angle_deg(x, centre) for x in self.exc_u[len(self.exc_u) // 2:])
+        else:
+            return False
+        return angle_deg(u, centre) <= 2.0 * swing + self.s.rock_min_deg
 
     def _settle_fallback(self, s: DetectorSettings, dt: float) -> bool:
         window = self.settling

@@ -680,7 +680,8 @@ def angle_deg(u, b) -> float:
 def _rep_from(times, angles, s: DetectorSettings, done_at: float) -> RepCandidate:
     """A rep from the angles of one excursion (with a little rest before it): starts
     where it last left `edge_fraction` of its peak, ends at the last frame, holds
-    within `hold_band` of its plateau."""
+    from where the way up has slowed to `hold_speed_fraction` of its fastest until
+    the way down gets that fast (`_held_from_to`)."""
     peak_i = max(range(len(angles)), key=angles.__getitem__)
     peak = angles[peak_i]
     edge = s.edge_fraction * peak
@@ -689,10 +690,29 @@ def _rep_from(times, angles, s: DetectorSettings, done_at: float) -> RepCandidat
         if angles[i] <= edge:
             start_i = i
             break
-    plateau = _median([a for a in angles if a >= 0.7 * peak])
-    band = plateau * (1.0 - s.hold_band)
-    held = [t for t, a in zip(times, angles) if a >= band]
-    return RepCandidate(times[start_i], times[-1], peak, held[0], held[-1], done_at)
+    held_from, held_to = _held_from_to(times, angles, peak_i, s.hold_speed_fraction)
+    return RepCandidate(times[start_i], times[-1], peak, times[held_from], times[held_to], done_at)
+
+
+def _held_from_to(times, angles, peak_i: int, fraction: float) -> tuple[int, int]:
+    """First and last frame of the hold at the top of a rep: from where the way up
+    has slowed to `fraction` of its fastest to where the way down first turns that
+    fast. A hold that sags slowly (hips tiring) is still held. A way up or down not
+    seen (a link gap cut the rep: it is no faster than `fraction` of the other) is
+    the hold going on to the first or last frame."""
+    n = len(angles)
+    if n < 3:
+        return peak_i, peak_i
+    rate = [(angles[min(n - 1, i + 1)] - angles[max(0, i - 1)])
+            / max(times[min(n - 1, i + 1)] - times[max(0, i - 1)], 1e-6) for i in range(n)]
+    up_i = max(range(peak_i + 1), key=rate.__getitem__)
+    down_i = min(range(peak_i, n), key=rate.__getitem__)
+    up, down = max(rate[up_i], 0.0), max(-rate[down_i], 0.0)
+    held_from = 0 if up <= fraction * down else next(
+        (i for i in range(up_i, peak_i + 1) if rate[i] < fraction * up), peak_i)
+    held_to = n - 1 if down <= fraction * up else next(
+        (i for i in range(down_i, peak_i - 1, -1) if -rate[i] < fraction * down), peak_i)
+    return held_from, max(held_from, held_to)
 
 
 def _dips(angles, low, high) -> bool:

@@ -65,9 +65,14 @@ class DetectorSettings:
     min_rep_s: float = 0.7
     #: Rep start and end are where the angle crosses this fraction of the peak.
     edge_fraction: float = 0.15
-    #: Hold: time within this fraction of the plateau below it (bridge hold, held tilt):
-    #: above the sway of a held bridge (~0.5 deg of ~25, 2%), below the ends of the
-    #: lift and lowering.
+    #: Hold (bridge hold, held tilt): from where the way up has slowed to this fraction
+    #: of its fastest until the way down is that fast. A fifth: the last fifth of a
+    #: smooth lift's speed is its last ~0.1 s; sway (~0.5 deg) and the sag of a tiring
+    #: hold (1-2 deg over seconds) are slower still, so they stay in the hold.
+    hold_speed_fraction: float = 0.2
+    #: Live hold timer: time within twice this fraction of the peak so far: above the
+    #: sway of a held bridge (~0.5 deg of ~25, 2%), below the ends of the lift and
+    #: lowering.
     hold_band: float = 0.04
     #: Still at a new orientation this long without coming back: the person shifted
     #: position, not a rep, s. Longer than the longest bridge hold people do (~11 s).

@@ -635,13 +635,23 @@ def test_the_rest_of_a_knee_hug_after_a_link_gap_is_not_a_bridge(tmp_path):
 def test_a_hold_that_sags_as_the_hips_tire_is_held_until_they_lower():
     """Bridges held 6 s that sag 4 deg of 28 while held (MEx people's plateaus
     drift toward rest): the hold ends when the lowering starts, not when the sag
-    leaves a band around the plateau (that timed them 4.7-4.8 s)."""
+    leaves a band around the plateau (that timed them 4.7-4.8 s, and the live timer
+    stopped at 4 s)."""
     frames, t = [(0.0, 0.0), (10.0, 0.0)], 10.0
     for _ in range(4):
         frames += [(t + 1.2, 28.0), (t + 7.2, 24.0), (t + 8.4, 0.0), (t + 12.0, 0.0)]
         t += 12.0
     frames.append((t + 20.0, 0.0))
-    _, result = _run(pitch_session(frames), [])
+    events, result = _run(pitch_session(frames), [])
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("hip_bridge", 4)]
     holds = [r["hold_s"] for r in result["sets"][0]["reps"]]
     assert all(abs(h - 6.0) <= 0.5 for h in holds), holds
+    # The live timer (what cues "lower" at the plan's hold) goes on through the sag
+    # too: it stopped at 4 s.
+    live, shown = [], 0.0
+    for e in events:
+        if e["type"] == "hold_progress":
+            shown = e["hold_s"]
+        elif e["type"] == "rep_counted":
+            live, shown = live + [shown], 0.0
+    assert all(h >= 5.0 for h in live), live

@@ -22,6 +22,9 @@ from .lift import LiftCheck
 from .settings import DetectorSettings
 
 DEG = 180.0 / math.pi
+#: The live hold timer stops when the angle falls fast and has lost this fraction of
+#: the peak: the lowering has begun (a jolt of the frame means is brief and small).
+LOWERED_FRACTION = 0.1
 #: A rep this many times larger than the set's typical rep starts another set (a
 #: bridge after pelvic tilts: ~25 vs ~9 deg), since within a set reps vary by +-30%.
 NEW_SET_RATIO = 2.2
@@ -174,6 +177,7 @@ class ExcursionDetector:
         self.rocking: _Rocking | None = None
         self.hold_reported = 0.0
         self.high_hold_start = None
+        self.fastest_up_dps = 0.0                  # fastest the excursion rose so far
         #: Longest the excursion may have gone on unseen before its first frame (it
         #: was under way when data came back after a gap), s.
         self.unseen_s = 0.0
@@ -505,19 +509,27 @@ class ExcursionDetector:
         return _median(recent) >= self.s.small_excursion_deg
 
     def _report_hold(self, a, t_s, out) -> None:
-        """Live hold timer: time spent near the top of the excursion so far."""
+        """Live hold timer, as the hold of a rep is timed (`_held_from_to`): from where
+        the way up has slowed to `hold_speed_fraction` of its fastest, near the top,
+        until the way down is that fast."""
+        if len(self.exc_a) < 3:
+            return
+        rate = (self.exc_a[-1] - self.exc_a[-3]) / max(self.exc_t[-1] - self.exc_t[-3], 1e-6)
+        self.fastest_up_dps = max(self.fastest_up_dps, rate)
         if self.peak < 2 * self.start_threshold_deg or (self.rocking and self.rocking.flips):
             return
-        band = self.peak * (1.0 - 2 * self.s.hold_band)
-        if a >= band:
-            if self.high_hold_start is None:
-                self.high_hold_start = t_s
-            held = t_s - self.high_hold_start
-            if held - self.hold_reported >= 0.5:
-                self.hold_reported = held
-                out.append({"type": "hold_progress", "t_s": t_s, "hold_s": round(held, 1)})
-        else:
-            self.high_hold_start = None
+        slow = self.s.hold_speed_fraction * self.fastest_up_dps
+        if self.high_hold_start is None:
+            if slow > 0.0 and abs(rate) < slow and a >= 0.5 * self.peak:
+                self.high_hold_start = self.exc_t[-2]
+            return
+        if rate <= -slow and a < (1.0 - LOWERED_FRACTION) * self.peak:
+            self.high_hold_start = None           # on the way down
+            return
+        held = t_s - self.high_hold_start
+        if held - self.hold_reported >= 0.5:
+            self.hold_reported = held
+            out.append({"type": "hold_progress", "t_s": t_s, "hold_s": round(held, 1)})
 
     def _rescan(self, done_at: float) -> list[RepCandidate]:
         """Tilt-style reps among the open excursion's frames, against the current base."""

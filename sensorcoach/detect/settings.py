@@ -70,10 +70,6 @@ class DetectorSettings:
     #: smooth lift's speed is its last ~0.1 s; sway (~0.5 deg) and the sag of a tiring
     #: hold (1-2 deg over seconds) are slower still, so they stay in the hold.
     hold_speed_fraction: float = 0.2
-    #: Live hold timer: time within twice this fraction of the peak so far: above the
-    #: sway of a held bridge (~0.5 deg of ~25, 2%), below the ends of the lift and
-    #: lowering.
-    hold_band: float = 0.04
     #: Still at a new orientation this long without coming back: the person shifted
     #: position, not a rep, s. Longer than the longest bridge hold people do (~11 s).
     shift_s: float = 15.0

@@ -655,3 +655,24 @@ def test_a_hold_that_sags_as_the_hips_tire_is_held_until_they_lower():
         elif e["type"] == "rep_counted":
             live, shown = live + [shown], 0.0
     assert all(h >= 5.0 for h in live), live
+
+
+@pytest.mark.parametrize("after_deg, sets", [
+    (3.0, [11]),        # tilts like before: the large one was one of them
+    (25.0, [6, 5]),     # bridges like it: it began a new set
+])
+def test_one_much_larger_rep_begins_a_new_set_only_if_the_next_are_like_it(after_deg, sets):
+    """MEx persons 16 and 25 (held out): tilts of 2-3 deg, one of 6-9 deg, then more
+    of 2-3 deg. The large one was taken for the start of another exercise, so one
+    set of tilts was split in two (4 + 12, 3 + 11). The reps after it tell."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    peaks = [3.0] * 6 + [7.0 if after_deg < 7.0 else 25.0] + [after_deg] * 4
+    for i, peak in enumerate(peaks):
+        builder.on_rep(_rep_turning(6.0 * i, peak, TILT_WAY), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == sets
+    # What was announced adds up to what was found.
+    counts = [e for e in out if e["type"] in ("rep_counted", "set_recounted")]
+    assert counts[-1]["count"] == sets[-1]

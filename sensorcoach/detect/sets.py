@@ -10,6 +10,9 @@ from .settings import DetectorSettings
 
 #: How many recent reps define "the person's own reps" in a set.
 TYPICAL_OF_LAST = 5
+#: Reps after a much larger one that tell whether it began a new set: two (the one
+#: right after it may be odd too), and no more, so a new set is announced soon.
+SPLIT_EVIDENCE = 2
 #: Reps agree on which way they turn when their turns, weighted by size, add up to
 #: this fraction of the total: the same way within ~35 deg, or one in ten the other
 #: way (reps of one exercise agree within a few degrees).
@@ -41,6 +44,12 @@ class _OpenSet:
     active_until_s: float = -math.inf
     #: Reps too small for this set, kept in case they are the start of another one.
     small: list[RepCandidate] = field(default_factory=list)
+    #: A much larger rep came (`SetBuilder._settle_split`): where a new set would begin
+    #: (it and the reps just before it like it), the rep itself, and the set's typical
+    #: rep before it; None while there is none.
+    split_at: int | None = None
+    split_rep: RepCandidate | None = None
+    split_typical_deg: float = 0.0
 
     @property
     def typical_deg(self) -> float:
@@ -226,14 +235,18 @@ class SetBuilder:
                 current = self._open_with(started, out)
         if current and current.reps:
             typical = current.typical_deg
-            if rep.peak_deg > NEW_SET_RATIO * typical and len(current.reps) >= s.min_set_reps:
-                # A much larger rep: a new set. The last reps of the old one that are
-                # like it were its start (fidgets, then the exercise got going).
-                started = []
-                while current.reps and NEW_SET_RATIO * current.reps[-1].peak_deg >= rep.peak_deg:
-                    started.insert(0, current.reps.pop())
-                self.close(out)
-                current = self._open_with(started, out) if started else None
+            if (rep.peak_deg > NEW_SET_RATIO * typical and len(current.reps) >= s.min_set_reps
+                    and current.split_at is None):
+                # A much larger rep: a new set (bridges after tilts), whose start were
+                # the last reps like it (fidgets, then the exercise got going); or one
+                # large rep of this set. It counts here until the reps after it tell
+                # (`_settle_split`).
+                begin = len(current.reps)
+                while begin and NEW_SET_RATIO * current.reps[begin - 1].peak_deg >= rep.peak_deg:
+                    begin -= 1
+                if begin:
+                    current.split_at, current.split_rep = begin, rep
+                    current.split_typical_deg = typical
             elif (rep.peak_deg < s.relative_min_peak * typical
                   or _turned_against(rep, current.reps[-TYPICAL_OF_LAST:])):
                 # Much smaller than the set's reps, or the other way: not one of them
@@ -260,6 +273,36 @@ class SetBuilder:
         current.active_until_s = -math.inf
         current.reps.append(rep)
         self._announce(rep, len(current.reps), out)
+        self._settle_split(out)
+
+    def _settle_split(self, out: list, ending: bool = False) -> None:
+        """After a much larger rep, the next SPLIT_EVIDENCE reps tell what it was: if
+        they are like the set's reps before it and it is much larger than them, one
+        large rep of the set (MEx people's tilts now and then are); otherwise a new
+        set began with it: the set is counted again without it (and the reps before
+        it like it), which start the new one. `ending`: the set ends, nothing more
+        will tell: a new set, as when reps like it are too few to tell."""
+        current = self.open
+        if current is None or current.split_at is None:
+            return
+        if not any(r is current.split_rep for r in current.reps):
+            current.split_at = current.split_rep = None     # taken back (`retract`)
+            return
+        big_i = next(i for i, r in enumerate(current.reps) if r is current.split_rep)
+        after = current.reps[big_i + 1:]
+        if len(after) < SPLIT_EVIDENCE and not ending:
+            return
+        begin, big = current.split_at, current.split_rep
+        current.split_at = current.split_rep = None
+        if len(after) >= SPLIT_EVIDENCE:
+            typical = _median([r.peak_deg for r in after[:SPLIT_EVIDENCE]])
+            if (typical <= NEW_SET_RATIO * current.split_typical_deg
+                    and big.peak_deg > NEW_SET_RATIO * typical):
+                return                      # one large rep: the set goes on
+        started = current.reps[begin:]
+        self.retract(started, started[-1].detected_at_s, out)
+        self.close(out)
+        self._open_with(started, out)
 
     def _resumes(self, cut: RepCandidate, start_s: float | RepCandidate) -> bool:
         """Was what starts at `start_s` (or a rep) under way when data came back after
@@ -353,6 +396,8 @@ class SetBuilder:
         out.append({"type": "set_ended", "t_s": cand.end_s, "set": result})
 
     def close(self, out: list) -> None:
+        if self.open and self.open.split_at is not None:
+            self._settle_split(out, ending=True)     # closes the set it splits off
         if self.open and self.open.cut is not None:
             # Nothing came after the rep a gap cut to tell whether it went on: it
             # happened, at least once.

@@ -36,6 +36,16 @@ SIMULATED = {
     "stress 10001-30": (10001, 30, dict(gyro=False, sensor_quality="cheap")),
     # Link stress: poor radio and three link drops per session.
     "link stress 14001-24": (14001, 24, dict(radio="poor", disconnects=3)),
+    # Generated after the changes of 2026-12-01, to measure them on new people.
+    "seeds 17001-30": (17001, 30, {}),
+    # One condition each, pushed to an end of its range (new people, 20 each).
+    "25 Hz, any mount 16001-20": (16001, 20, dict(odr_hz=25, mount="random")),
+    "200 Hz, restless 16001-20": (16001, 20, dict(odr_hz=200, behaviour="restless")),
+    "no gyro, any mount, walking 16001-20": (16001, 20, dict(gyro=False, mount="random",
+                                                              walking=True)),
+    "restless, cheap board 16001-20": (16001, 20, dict(behaviour="restless",
+                                                        sensor_quality="cheap",
+                                                        radio="typical")),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")
@@ -113,11 +123,11 @@ def main() -> int:
     with ProcessPoolExecutor(max_workers=2) as pool:
         futures = {n: pool.submit(evaluate, n, args.cache, args.mex) for n in chosen}
         reports = {n: f.result() for n, f in futures.items()}
-    print(f"{'data':<22} {'sets':>4} {'exact':>7} {'+-1':>7} {'exercise':>8} "
+    print(f"{'data':<36} {'sets':>4} {'exact':>7} {'+-1':>7} {'exercise':>8} "
           f"{'false/min':>9} {'hold err':>8} {'latency':>8}")
     for name, report in reports.items():
         s = report["summary"]
-        print(f"{name:<22} {s['sets']:>4} {pct(s['exact_count_rate']):>7} "
+        print(f"{name:<36} {s['sets']:>4} {pct(s['exact_count_rate']):>7} "
               f"{pct(s['within_one_rate']):>7} {pct(s['recognition_rate']):>8} "
               f"{s['false_reps_per_min_outside']:>9.3f} "
               f"{sec(s['bridge_hold_error_median_s']):>8} {sec(s['latency_median_s']):>8}")

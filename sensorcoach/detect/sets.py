@@ -96,9 +96,9 @@ def _joined(cut: RepCandidate, rest: RepCandidate) -> RepCandidate:
     """One rep from the part a link gap cut (`cut`) and the part seen when data came
     back (`rest`). Held through the gap when the first part was still held as the
     gap began and the second still held as data came back; else the longer hold."""
-    first = cut if cut.peak_deg >= rest.peak_deg else rest
-    rep = RepCandidate(cut.start_s, rest.end_s, first.peak_deg, cut.hold_start_s,
-                       rest.hold_end_s, rest.detected_at_s, direction=first.direction,
+    higher = cut if cut.peak_deg >= rest.peak_deg else rest
+    rep = RepCandidate(cut.start_s, rest.end_s, higher.peak_deg, cut.hold_start_s,
+                       rest.hold_end_s, rest.detected_at_s, direction=higher.direction,
                        unseen_s=rest.start_s - cut.end_s, spans_gap=True)
     held_across = cut.hold_end_s >= cut.end_s and rest.hold_start_s <= rest.start_s
     if not held_across:
@@ -199,7 +199,7 @@ class SetBuilder:
             cut, current.cut = current.cut, None
             typical_s = _typical_s(cut, current)
             # Under way when data came back after the gap that cut the other.
-            if (self._resumes(cut, rep) and _alike(cut, rep)
+            if (self._resumes(cut, rep.start_s) and _alike(cut, rep)
                     and (typical_s is None or rep.end_s - cut.start_s <= 2.0 * typical_s)):
                 # Data came back in the middle of a rep like the cut one that, with it,
                 # would last no longer than two of the set's reps: one rep, through the
@@ -304,11 +304,9 @@ class SetBuilder:
         self.close(out)
         self._open_with(started, out)
 
-    def _resumes(self, cut: RepCandidate, start_s: float | RepCandidate) -> bool:
-        """Was what starts at `start_s` (or a rep) under way when data came back after
-        the gap that cut `cut` (it may be the cut rep going on)?"""
-        if isinstance(start_s, RepCandidate):
-            start_s = start_s.start_s
+    def _resumes(self, cut: RepCandidate, start_s: float) -> bool:
+        """Was what starts at `start_s` under way when data came back after the gap
+        that cut `cut` (it may be the cut rep going on)?"""
         return start_s - cut.end_s <= cut.unseen_s + 2 * self.s.frame_s
 
     def _drop_cut_gone_on_at(self, hug_start_s: float) -> None:
@@ -396,13 +394,13 @@ class SetBuilder:
         out.append({"type": "set_ended", "t_s": cand.end_s, "set": result})
 
     def close(self, out: list) -> None:
-        if self.open and self.open.split_at is not None:
-            self._settle_split(out, ending=True)     # closes the set it splits off
         if self.open and self.open.cut is not None:
             # Nothing came after the rep a gap cut to tell whether it went on: it
             # happened, at least once.
             cut, self.open.cut = self.open.cut, None
             self._settle_cut(cut, cut.detected_at_s, out)
+        if self.open and self.open.split_at is not None:
+            self._settle_split(out, ending=True)     # closes the set it splits off
         current, self.open = self.open, None
         if not current or not current.reps:
             return

@@ -676,3 +676,21 @@ def test_one_much_larger_rep_begins_a_new_set_only_if_the_next_are_like_it(after
     # What was announced adds up to what was found.
     counts = [e for e in out if e["type"] in ("rep_counted", "set_recounted")]
     assert counts[-1]["count"] == sets[-1]
+
+
+def test_a_burst_of_lost_packets_is_reported_as_a_gap_like_a_link_drop():
+    """Simulated person 17020: seven packets in a row lost (4.6 s, no disconnect) in
+    the last circle of a knee hug. The detector saw the hole, but the result listed
+    only link drops as gaps, so the evaluation counted the hidden circle as seen."""
+    from sensorcoach.decoders.stats import StreamStats
+
+    frames, reps = _held_bridges()
+    block = pitch_session(frames)
+    hole = (reps[2][0] + 2.0, reps[2][0] + 6.6)
+    keep = (block.t_s < hole[0]) | (block.t_s > hole[1])
+    analyzer = SessionAnalyzer()
+    analyzer.feed(block[np.flatnonzero(keep)])
+    analyzer.finish()
+    gaps = analyzer.result(stream=StreamStats())["stream"]["gaps"]
+    assert len(gaps) == 1
+    assert abs(gaps[0]["start_s"] - hole[0]) < 0.2 and abs(gaps[0]["end_s"] - hole[1]) < 0.2

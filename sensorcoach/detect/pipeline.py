@@ -39,6 +39,9 @@ class SessionAnalyzer:
         self.last_t_s: float | None = None
         #: The pelvis angle from rest per frame is kept for reports only when asked.
         self.trace: list[tuple[float, float]] | None = None
+        #: (start_s, end_s) of each stretch without data the detector could not see
+        #: across: link drops, and bursts of lost packets as long.
+        self.gaps_s: list[tuple[float, float]] = []
 
     def feed(self, block: SampleBlock) -> list[dict]:
         if len(block):
@@ -82,6 +85,7 @@ class SessionAnalyzer:
                     else:
                         if item["type"] == "data_gap":
                             sets.on_gap(item["t_s"], item["duration_s"])
+                            self.gaps_s.append((item["t_s"] - item["duration_s"], item["t_s"]))
                         out.append(item)
                 found.clear()
             sets.on_time(times[i], det.busy_since_s, out)
@@ -90,15 +94,29 @@ class SessionAnalyzer:
         return out
 
     def result(self, stream: Any = None, gaps=()) -> dict:
-        """The analysis result; `stream`: the link's StreamStats, `gaps`: its Gaps."""
+        """The analysis result; `stream`: the link's StreamStats, `gaps`: its Gaps (link
+        drops), reported with the stretches the detector found without data."""
         duration = (self.last_t_s - self.first_t_s) if self.first_t_s is not None else 0.0
         result: dict[str, Any] = {"format": RESULT_FORMAT, "version": RESULT_VERSION,
                                   "duration_s": round(duration, 3), "sets": self.sets.sets}
         if stream is not None:
             result["stream"] = stream.as_dict()
-            if gaps:
-                result["stream"]["gaps"] = [g.as_dict() for g in gaps]
+            seen = _union([(g.start_s, g.end_s) for g in gaps] + self.gaps_s)
+            if seen:
+                result["stream"]["gaps"] = [{"start_s": round(a, 3), "end_s": round(b, 3)}
+                                            for a, b in seen]
         return result
+
+
+def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping (start, end) spans merged, in time order."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def analyze_source(source, settings: DetectorSettings | None = None,

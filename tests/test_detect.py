@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sensorcoach.cli import main
 from sensorcoach.detect import DetectorSettings, SessionAnalyzer, analyze
-from sensorcoach.detect.excursions import rocking_count
+from sensorcoach.detect.rocking import rocking_count
 from sensorcoach.detect.frames import FrameMaker
 from sensorcoach.formats import read_labels
 from sensorcoach.samples import SampleBlock

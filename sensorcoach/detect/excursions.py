@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .lift import LiftCheck
+from .rocking import (RockingCounter, circles_seen, first_flip_phase, rocking_count,
+                      seen_stretches, swing_flips)
 from .settings import DetectorSettings
+from .vectors import DEG, angle_deg, median, normalise, principal_projection, turn_direction
 
-DEG = 180.0 / math.pi
 #: The live hold timer stops when the angle falls fast and has lost this fraction of
 #: the peak: the lowering has begun (a jolt of the frame means is brief and small).
 LOWERED_FRACTION = 0.1
@@ -90,54 +92,6 @@ class _LeftRest:
     reps_about_shift: list[RepCandidate] = field(default_factory=list)
 
 
-class _Rocking:
-    """Counts rocking swings: hysteresis on the projection of the gravity direction's
-    deviation from the posture centre onto its principal axis."""
-
-    def __init__(self, s: DetectorSettings, u, t_s: float):
-        self.s = s
-        self.c = list(u)
-        self.cov = [0.0] * 6                 # xx, yy, zz, xy, xz, yz
-        self.v = None
-        self.sign = 0
-        self.env = 0.0
-        self.flips: list[tuple[float, float]] = []   # (t_s, done_at_s)
-        self.start_s = t_s
-
-    def update(self, u, dt: float, t_s: float, done_at: float) -> bool:
-        s = self.s
-        kc = dt / (s.rock_centre_tau_s + dt)
-        ka = dt / (s.rock_axis_tau_s + dt)
-        c = self.c
-        for i in range(3):
-            c[i] += kc * (u[i] - c[i])
-        dx, dy, dz = (u[0] - c[0]) * DEG, (u[1] - c[1]) * DEG, (u[2] - c[2]) * DEG
-        cv = self.cov
-        for i, val in enumerate((dx * dx, dy * dy, dz * dz, dx * dy, dx * dz, dy * dz)):
-            cv[i] += ka * (val - cv[i])
-        v = self.v
-        if v is None:
-            norm = math.sqrt(dx * dx + dy * dy + dz * dz)
-            if norm < 1e-6:
-                return False
-            v = (dx / norm, dy / norm, dz / norm)
-        # One power-iteration step: the axis follows the covariance's main direction.
-        wx = cv[0] * v[0] + cv[3] * v[1] + cv[4] * v[2]
-        wy = cv[3] * v[0] + cv[1] * v[1] + cv[5] * v[2]
-        wz = cv[4] * v[0] + cv[5] * v[1] + cv[2] * v[2]
-        norm = math.sqrt(wx * wx + wy * wy + wz * wz)
-        if norm > 1e-12:
-            v = (wx / norm, wy / norm, wz / norm)
-        self.v = v
-        p = dx * v[0] + dy * v[1] + dz * v[2]
-        self.env = max(abs(p), self.env * (1.0 - dt / (2 * s.rock_axis_tau_s)))
-        h = max(s.rock_min_deg, s.rock_relative * self.env)
-        self.sign, flipped = _swing(self.sign, p, h)
-        if flipped:
-            self.flips.append((t_s, done_at))
-        return flipped
-
-
 class ExcursionDetector:
     SETTLING, REST, EXCURSION = "settling", "rest", "excursion"
 
@@ -174,7 +128,7 @@ class ExcursionDetector:
         self.live_circles: list[float] = []       # detected_at of circles counted live
         self.peak = 0.0
         self.high_since = None
-        self.rocking: _Rocking | None = None
+        self.rocking: RockingCounter | None = None
         self.hold_reported = 0.0
         self.high_hold_start = None
         self.fastest_up_dps = 0.0                  # fastest the excursion rose so far
@@ -268,7 +222,7 @@ class ExcursionDetector:
             elif self.base is None:          # the fallback is only for the first rest
                 self.settling.append((self.speed, t_s, u))
             if still and t_s - self.still_since >= s.settle_s:
-                self.base = _normalise(self.still_sum)
+                self.base = normalise(self.still_sum)
             elif self.base is None and self._settle_fallback(s, dt):
                 # Never yet still since the session began, but moving within exercise
                 # range of one orientation (quick reps, brief rests): rest provisionally
@@ -322,7 +276,7 @@ class ExcursionDetector:
                     # Resting, or still somewhere near after a rep: rest follows (slow
                     # drift, and a settling shift of position).
                     k = dt / (s.baseline_follow_s + dt)
-                    self.base = _normalise([b[i] + k * (u[i] - b[i]) for i in range(3)])
+                    self.base = normalise([b[i] + k * (u[i] - b[i]) for i in range(3)])
                 self.pre.append((t_s, a))
                 return
 
@@ -396,10 +350,10 @@ class ExcursionDetector:
         if self.state != self.EXCURSION or self.peak < self.s.small_excursion_deg:
             return False
         if hug is not None and hug.flips:
-            centre, swing = _normalise(hug.c), hug.env
+            centre, swing = normalise(hug.c), hug.env
         elif (self.exc_t[-1] - self.exc_t[0] >= self.s.rock_recount_min_s
               and self._recount_rocking(self.exc_t[0], self.exc_t[-1], self.peak, 0.0)):
-            centre = _normalise([sum(x[i] for x in self.exc_u) for i in range(3)])
+            centre = normalise([sum(x[i] for x in self.exc_u) for i in range(3)])
             swing = max(angle_deg(x, centre) for x in self.exc_u[len(self.exc_u) // 2:])
         else:
             return False
@@ -489,7 +443,7 @@ class ExcursionDetector:
             self.high_since = None
         if self.rocking is None:
             if self.high_since is not None and t_s - self.high_since >= s.rock_settle_s:
-                self.rocking = _Rocking(s, u, t_s)
+                self.rocking = RockingCounter(s, u, t_s)
             return
         if a < s.rock_active_fraction * self.peak:
             return
@@ -506,7 +460,7 @@ class ExcursionDetector:
         """Is the excursion a real knee-hug posture (the pelvis tipped 15-35 deg, not
         a restless shift of a few degrees that swings)? Rocking counts only there."""
         recent = [a for t, a in zip(self.exc_t, self.exc_a) if t >= t_s - self.s.shift_small_s]
-        return _median(recent) >= self.s.small_excursion_deg
+        return median(recent) >= self.s.small_excursion_deg
 
     def _report_hold(self, a, t_s, out) -> None:
         """Live hold timer, as the hold of a rep is timed (`_held_from_to`): from where
@@ -578,25 +532,25 @@ class ExcursionDetector:
         rocking_from = self.rocking.start_s if self.rocking else self.exc_t[0]
         times, angles, dirs = self.exc_t, self.exc_a, self.exc_u
         active = [a for t, a in zip(times, angles) if t >= rocking_from]
-        level = _median(active) if active else peak
+        level = median(active) if active else peak
         inside = [i for i, a in enumerate(angles) if a >= 0.8 * level]
         if len(inside) < 10 or level < s.small_excursion_deg:
             return None         # hugging the knees tips the pelvis by 15-35 deg
         first, last = inside[0], inside[-1]
         posture_t = times[first:last + 1]
-        p, axis = _principal_projection(dirs[first:last + 1], with_axis=True)
+        p, axis = principal_projection(dirs[first:last + 1], with_axis=True)
         ordered = sorted(abs(x) for x in p)
         swing = ordered[int(0.9 * (len(ordered) - 1))]       # robust swing amplitude
         h = max(s.rock_min_deg, s.rock_relative * swing)
-        flips = _swing_flips(posture_t, p, h)
+        flips = swing_flips(posture_t, p, h)
         if len(flips) < s.rock_min_flips:
             return None
-        stretches = _seen_stretches(posture_t, s.max_gap_s)
+        stretches = seen_stretches(posture_t, s.max_gap_s)
         cut_at_start = self.unseen_s > 0.0
         if len(stretches) > 1 or cut_at_end or cut_at_start:
             # A link gap hid part of the rocking: count the circles at least half seen.
-            first_flip = _first_flip_phase(dirs[first:last + 1], axis, self.base, h, swing)
-            spans = _circles_seen(posture_t, p, h, stretches, first_flip,
+            first_flip = first_flip_phase(dirs[first:last + 1], axis, self.base, h, swing)
+            spans = circles_seen(posture_t, p, h, stretches, first_flip,
                                   start_seen=not cut_at_start, end_seen=not cut_at_end)
             if not spans:
                 return None
@@ -676,19 +630,6 @@ def alike(peak_a_deg: float, way_a, peak_b_deg: float, way_b) -> bool:
     return sum(way_a[i] * way_b[i] for i in range(3)) >= 0.0
 
 
-def turn_direction(u, b) -> tuple | None:
-    """Unit vector of the change from gravity direction `b` to `u` (which way the
-    sensor turned), None if they are the same."""
-    d = [u[i] - b[i] for i in range(3)]
-    norm = math.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
-    return (d[0] / norm, d[1] / norm, d[2] / norm) if norm > 1e-9 else None
-
-
-def angle_deg(u, b) -> float:
-    """Angle between two unit vectors, deg."""
-    return math.acos(min(1.0, max(-1.0, u[0] * b[0] + u[1] * b[1] + u[2] * b[2]))) * DEG
-
-
 def _rep_from(times, angles, s: DetectorSettings, done_at: float) -> RepCandidate:
     """A rep from the angles of one excursion (with a little rest before it): starts
     where it last left `edge_fraction` of its peak, ends at the last frame, holds
@@ -740,185 +681,15 @@ def _dips(angles, low, high) -> bool:
     return False
 
 
-def _swing(sign: int, x: float, h: float) -> tuple[int, bool]:
-    """Hysteresis: the side of +-h that `x` is on (`sign` while in between, 0 before
-    either), and whether it just changed sides."""
-    if x > h:
-        return 1, sign < 0
-    if x < -h:
-        return -1, sign > 0
-    return sign, False
-
-
-def _swing_flips(times, p, h):
-    """Times at which `p` swings from beyond +h to beyond -h or back."""
-    flips, sign = [], 0
-    for t, x in zip(times, p):
-        sign, flipped = _swing(sign, x, h)
-        if flipped:
-            flips.append(t)
-    return flips
-
-
-def rocking_count(flips: int) -> int:
-    """Full circles from swing reversals: the first swing is a half circle, each flip another."""
-    return (flips + 1) // 2 if flips % 2 else flips // 2 + 1
-
-
-def _principal_projection(vectors, with_axis: bool = False):
-    """Deviation from the mean projected on the main axis of variation, in degrees
-    (and that axis, a unit vector, if asked)."""
-    x = np.asarray(vectors, dtype=float)
-    d = (x - x.mean(axis=0)) * DEG
-    _, _, vt = np.linalg.svd(d, full_matrices=False)
-    return (d @ vt[0], vt[0]) if with_axis else d @ vt[0]
-
-
-def _seen_stretches(times, max_gap_s: float) -> list[tuple[int, int]]:
-    """(first, last) frame indices of the runs of frames with no link gap between."""
-    out, begin = [], 0
-    for i in range(1, len(times)):
-        if times[i] - times[i - 1] > max_gap_s:
-            out.append((begin, i - 1))
-            begin = i
-    out.append((begin, len(times) - 1))
-    return out
-
-
-def _first_flip_phase(dirs, axis, base, h: float, swing: float) -> float:
-    """Where in its circle, as a fraction of it, the first swing reversal of a knee
-    hug comes. A circle starts from the posture at its least tilt and goes round: the
-    side-to-side (roll) deviation reverses at the middle of the circle, the
-    head-to-tail (pitch) one a quarter in. Rocking mostly sideways (the main axis of
-    the swings across the way the hug tilted the pelvis from rest) gives the first;
-    along it, the second. The hysteresis (`h` of `swing`) delays each reversal."""
-    centre = _normalise([sum(u[i] for u in dirs) for i in range(3)])
-    tilt = turn_direction(centre, base)
-    delay = math.asin(min(1.0, h / swing)) / (2 * math.pi) if swing > 0 else 0.0
-    if tilt is None:
-        return 0.5 + delay
-    # The tilt's way in the plane of the swings (across the centre direction).
-    along = sum(tilt[i] * centre[i] for i in range(3))
-    way = _normalise([tilt[i] - along * centre[i] for i in range(3)])
-    sideways = abs(sum(float(axis[i]) * way[i] for i in range(3))) < math.cos(math.pi / 4)
-    return (0.5 if sideways else 0.25) + delay
-
-
-def _circles_seen(times, p, h: float, stretches, first_flip: float,
-                  start_seen: bool, end_seen: bool) -> list[tuple[float, float]]:
-    """(start_s, end_s) of the rocking circles of a posture that link gaps cut, those
-    at least half seen: whose middle lies in a stretch of frames seen.
-
-    Swing reversals come every half circle, the first `first_flip` of a circle after
-    the rocking started, the last the last one before the circle the rocking ends
-    with ends. So a stretch's reversals are numbered from the start if it has the
-    start, back from the end if it has the end (the release seen), else on from the
-    stretch before across the gap, at the pace either side. Past a stretch's last
-    reversal at most another half circle is assumed (rocking may have stopped)."""
-    flips_per = [_swing_flips(times[a:b + 1], p[a:b + 1], h) for a, b in stretches]
-    # Half a circle from whole circles (two reversals): a swing's two halves differ
-    # (rocking head to tail tips further one way than the other).
-    periods = [f[i + 2] - f[i] for f in flips_per for i in range(len(f) - 2)]
-    seen = [n for n, f in enumerate(flips_per) if f]
-    if not periods or not seen:
-        return []
-    half_s = 0.5 * _median(periods)
-
-    def pace_s(flips, at_end: bool) -> float:
-        """Half a circle at a stretch's end (or start): the pace changes as they tire."""
-        if len(flips) < 3:
-            return half_s
-        return 0.5 * (flips[-1] - flips[-3] if at_end else flips[2] - flips[0])
-
-    def chained(order):
-        """Number of each stretch's first reversal, counted on (or back, for `order`
-        from the last) across the gaps, at the pace either side of each."""
-        offsets = {order[0]: 0}
-        for m, n in zip(order, order[1:]):
-            before, after = flips_per[min(m, n)], flips_per[max(m, n)]
-            pace = 0.5 * (pace_s(before, True) + pace_s(after, False))
-            steps = max(1, round((after[0] - before[-1]) / pace))
-            offsets[n] = (offsets[m] + len(before) - 1 + steps if n > m
-                          else offsets[m] - steps - (len(before) - 1))
-        return offsets
-
-    last = seen[-1]
-    # The last reversal is `last_phase` into the last circle, some whole number of
-    # circles from the start (which, does not matter): its number.
-    last_phase = first_flip + 0.5 if first_flip < 0.5 else first_flip
-    circles_before = sum(len(f) for f in flips_per)
-    end_number = round(2.0 * (circles_before + last_phase - first_flip))
-    end_offset = end_number - (len(flips_per[last]) - 1)
-    if start_seen or not end_seen:
-        offsets = chained(seen)
-        if end_seen and len(seen) > 1:
-            offsets[last] = end_offset
-    else:
-        offsets = chained(list(reversed(seen)))
-        shift = end_offset - offsets[last]
-        offsets = {n: o + shift for n, o in offsets.items()}
-
-    def at(flips, j):
-        """Time of (fractional) reversal `j` of a stretch's reversals."""
-        if j <= 0:
-            return flips[0] + j * half_s
-        if j >= len(flips) - 1:
-            return flips[-1] + (j - len(flips) + 1) * half_s
-        i = int(j)
-        return flips[i] + (j - i) * (flips[i + 1] - flips[i])
-
-    found = []          # per stretch seen: (first_s, last_s, [((start_s, end_s), middle_s)])
-    for n in seen:
-        (a, b), flips, offset = stretches[n], flips_per[n], offsets[n]
-        t0, t1 = times[a], times[b]
-        circles = []
-        # Circle k has its middle at k - 1/2 circles from the start: reversal j.
-        k = math.floor((offset - 1) / 2.0 + first_flip)
-        while True:
-            j = 2.0 * (k - 0.5 - first_flip) - offset
-            k += 1
-            if j < -1.0:
-                continue
-            middle_s = at(flips, j)
-            if j > len(flips) or middle_s > t1:
-                break
-            if middle_s >= t0:
-                circles.append(((max(t0, at(flips, j - 1.0)), min(t1, at(flips, j + 1.0))),
-                                middle_s))
-        found.append((t0, t1, circles))
-    # A gap as long as a circle hid the middle of one at least: where none was
-    # hidden, the circle whose middle was estimated nearest the gap was not seen.
-    for (_, gap_from_s, before), (gap_to_s, _, after) in zip(found, found[1:]):
-        circle_s = 2.0 * half_s
-        least = math.floor((gap_to_s - gap_from_s) / circle_s)
-        while before and after and round((after[0][1] - before[-1][1]) / circle_s) - 1 < least:
-            if before[-1][1] - gap_from_s > gap_to_s - after[0][1]:
-                before.pop()
-            else:
-                after.pop(0)
-    return [span for _, _, circles in found for span, _ in circles]
-
-
 def _stillest_end(window) -> tuple:
     """The stillest direction among the 20% at either end of the window's main axis of
     motion, from the end where the person is stiller. `window`: (speed, t, u)."""
     speeds = np.array([w[0] for w in window])
     dirs = np.array([w[2] for w in window])
-    p = _principal_projection(dirs)
+    p = principal_projection(dirs)
     order = np.argsort(p)
     k = max(1, len(p) // 5)
     ends = [order[:k], order[-k:]]
     end = min(ends, key=lambda idx: float(np.median(speeds[idx])))
     best = end[int(np.argmin(speeds[end]))]
     return tuple(float(x) for x in dirs[best])
-
-
-def _normalise(v):
-    n = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
-    return (v[0] / n, v[1] / n, v[2] / n)
-
-
-def _median(values):
-    ordered = sorted(values)
-    n = len(ordered)
-    return ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])

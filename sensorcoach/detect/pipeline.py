@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..samples import SampleBlock
-from .excursions import ExcursionDetector, RepCandidate, RockingCandidate, angle_deg
+from .excursions import ExcursionDetector, RepCandidate, RockingCandidate
+from .vectors import angle_deg
 from .frames import FrameMaker, Frames
 from .orientation import GravityTracker
 from .settings import DetectorSettings

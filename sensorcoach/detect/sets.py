@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .excursions import NEW_SET_RATIO, RepCandidate, RockingCandidate, _median, alike
+from .excursions import NEW_SET_RATIO, RepCandidate, RockingCandidate, alike
+from .vectors import median
 from .settings import DetectorSettings
 
 #: How many recent reps define "the person's own reps" in a set.
@@ -53,13 +54,13 @@ class _OpenSet:
 
     @property
     def typical_deg(self) -> float:
-        return _median([r.peak_deg for r in self.reps[-TYPICAL_OF_LAST:]]) if self.reps else 0.0
+        return median([r.peak_deg for r in self.reps[-TYPICAL_OF_LAST:]]) if self.reps else 0.0
 
 
 def _typical_s(rep: RepCandidate, current: _OpenSet | None) -> float | None:
     """How long the set's own reps last, s, if `rep` is like them (the same size)."""
     if current and current.reps and rep.peak_deg <= NEW_SET_RATIO * current.typical_deg:
-        return _median([r.end_s - r.start_s for r in current.reps[-TYPICAL_OF_LAST:]])
+        return median([r.end_s - r.start_s for r in current.reps[-TYPICAL_OF_LAST:]])
     return None
 
 
@@ -137,7 +138,7 @@ def _turned_against(rep: RepCandidate, reps: list[RepCandidate]) -> bool:
     way = _agreed_direction(others)
     if rep.direction is None or way is None:
         return False
-    sharp = _median([r.peak_deg for r in others]) >= SHARP_WAY_MIN_DEG
+    sharp = median([r.peak_deg for r in others]) >= SHARP_WAY_MIN_DEG
     limit_deg = SHARP_WAY_DEG if sharp else 90.0
     return sum(rep.direction[i] * way[i] for i in range(3)) < math.cos(math.radians(limit_deg))
 
@@ -145,10 +146,10 @@ def _turned_against(rep: RepCandidate, reps: list[RepCandidate]) -> bool:
 def classify(reps: list[RepCandidate], s: DetectorSettings) -> str:
     """Bridge or pelvic tilt: by how far the pelvis turns, or else by how high the
     sensor rises (a thigh sensor turns less in a bridge, but still rises)."""
-    if _median([r.peak_deg for r in reps]) >= s.bridge_min_deg:
+    if median([r.peak_deg for r in reps]) >= s.bridge_min_deg:
         return "hip_bridge"
     rises = [r.rise_cm for r in reps if r.rise_cm is not None]
-    if rises and _median(rises) >= s.bridge_min_rise_cm:
+    if rises and median(rises) >= s.bridge_min_rise_cm:
         return "hip_bridge"
     return "pelvic_tilt"
 
@@ -295,7 +296,7 @@ class SetBuilder:
         begin, big = current.split_at, current.split_rep
         current.split_at = current.split_rep = None
         if len(after) >= SPLIT_EVIDENCE:
-            typical = _median([r.peak_deg for r in after[:SPLIT_EVIDENCE]])
+            typical = median([r.peak_deg for r in after[:SPLIT_EVIDENCE]])
             if (typical <= NEW_SET_RATIO * current.split_typical_deg
                     and big.peak_deg > NEW_SET_RATIO * typical):
                 return                      # one large rep: the set goes on
@@ -409,7 +410,7 @@ class SetBuilder:
         # Reps before the set got going that are much smaller than its final typical
         # rep (a fidget just before the first rep), or that turned the other way
         # from the set's reps, are not reps.
-        typical = _median([r.peak_deg for r in reps])
+        typical = median([r.peak_deg for r in reps])
         reps = [r for r in reps if r.peak_deg >= self.s.relative_min_peak * typical]
         reps = [r for r in reps if not _turned_against(r, reps)]
         exercise = classify(reps, self.s)
@@ -438,7 +439,7 @@ class SetBuilder:
             return
         result = {"exercise": exercise, "start_s": round(reps[0].start_s, 3),
                   "end_s": round(reps[-1].end_s, 3),
-                  "peak_deg": round(_median([r.peak_deg for r in reps]), 1),
+                  "peak_deg": round(median([r.peak_deg for r in reps]), 1),
                   "reps": [_rep_json(r, exercise) for r in reps]}
         self.sets.append(result)
         out.append({"type": "set_ended", "t_s": reps[-1].end_s, "set": result})

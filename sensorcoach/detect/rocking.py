@@ -1,0 +1,207 @@
+"""Knee-to-chest rocking: a live swing counter, and the circles of a posture
+counted with hindsight, also when link gaps cut it."""
+
+from __future__ import annotations
+
+import math
+
+from .settings import DetectorSettings
+from .vectors import DEG, median, normalise, turn_direction
+
+
+class RockingCounter:
+    """Counts rocking swings: hysteresis on the projection of the gravity direction's
+    deviation from the posture centre onto its principal axis."""
+
+    def __init__(self, s: DetectorSettings, u, t_s: float):
+        self.s = s
+        self.c = list(u)
+        self.cov = [0.0] * 6                 # xx, yy, zz, xy, xz, yz
+        self.v = None
+        self.sign = 0
+        self.env = 0.0
+        self.flips: list[tuple[float, float]] = []   # (t_s, done_at_s)
+        self.start_s = t_s
+
+    def update(self, u, dt: float, t_s: float, done_at: float) -> bool:
+        s = self.s
+        kc = dt / (s.rock_centre_tau_s + dt)
+        ka = dt / (s.rock_axis_tau_s + dt)
+        c = self.c
+        for i in range(3):
+            c[i] += kc * (u[i] - c[i])
+        dx, dy, dz = (u[0] - c[0]) * DEG, (u[1] - c[1]) * DEG, (u[2] - c[2]) * DEG
+        cv = self.cov
+        for i, val in enumerate((dx * dx, dy * dy, dz * dz, dx * dy, dx * dz, dy * dz)):
+            cv[i] += ka * (val - cv[i])
+        v = self.v
+        if v is None:
+            norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+            if norm < 1e-6:
+                return False
+            v = (dx / norm, dy / norm, dz / norm)
+        # One power-iteration step: the axis follows the covariance's main direction.
+        wx = cv[0] * v[0] + cv[3] * v[1] + cv[4] * v[2]
+        wy = cv[3] * v[0] + cv[1] * v[1] + cv[5] * v[2]
+        wz = cv[4] * v[0] + cv[5] * v[1] + cv[2] * v[2]
+        norm = math.sqrt(wx * wx + wy * wy + wz * wz)
+        if norm > 1e-12:
+            v = (wx / norm, wy / norm, wz / norm)
+        self.v = v
+        p = dx * v[0] + dy * v[1] + dz * v[2]
+        self.env = max(abs(p), self.env * (1.0 - dt / (2 * s.rock_axis_tau_s)))
+        h = max(s.rock_min_deg, s.rock_relative * self.env)
+        self.sign, flipped = swing_side(self.sign, p, h)
+        if flipped:
+            self.flips.append((t_s, done_at))
+        return flipped
+
+
+def swing_side(sign: int, x: float, h: float) -> tuple[int, bool]:
+    """Hysteresis: the side of +-h that `x` is on (`sign` while in between, 0 before
+    either), and whether it just changed sides."""
+    if x > h:
+        return 1, sign < 0
+    if x < -h:
+        return -1, sign > 0
+    return sign, False
+
+
+def swing_flips(times, p, h):
+    """Times at which `p` swings from beyond +h to beyond -h or back."""
+    flips, sign = [], 0
+    for t, x in zip(times, p):
+        sign, flipped = swing_side(sign, x, h)
+        if flipped:
+            flips.append(t)
+    return flips
+
+
+def rocking_count(flips: int) -> int:
+    """Full circles from swing reversals: the first swing is a half circle, each flip another."""
+    return (flips + 1) // 2 if flips % 2 else flips // 2 + 1
+
+
+def seen_stretches(times, max_gap_s: float) -> list[tuple[int, int]]:
+    """(first, last) frame indices of the runs of frames with no link gap between."""
+    out, begin = [], 0
+    for i in range(1, len(times)):
+        if times[i] - times[i - 1] > max_gap_s:
+            out.append((begin, i - 1))
+            begin = i
+    out.append((begin, len(times) - 1))
+    return out
+
+
+def first_flip_phase(dirs, axis, base, h: float, swing: float) -> float:
+    """Where in its circle, as a fraction of it, the first swing reversal of a knee
+    hug comes. A circle starts from the posture at its least tilt and goes round: the
+    side-to-side (roll) deviation reverses at the middle of the circle, the
+    head-to-tail (pitch) one a quarter in. Rocking mostly sideways (the main axis of
+    the swings across the way the hug tilted the pelvis from rest) gives the first;
+    along it, the second. The hysteresis (`h` of `swing`) delays each reversal."""
+    centre = normalise([sum(u[i] for u in dirs) for i in range(3)])
+    tilt = turn_direction(centre, base)
+    delay = math.asin(min(1.0, h / swing)) / (2 * math.pi) if swing > 0 else 0.0
+    if tilt is None:
+        return 0.5 + delay
+    # The tilt's way in the plane of the swings (across the centre direction).
+    along = sum(tilt[i] * centre[i] for i in range(3))
+    way = normalise([tilt[i] - along * centre[i] for i in range(3)])
+    sideways = abs(sum(float(axis[i]) * way[i] for i in range(3))) < math.cos(math.pi / 4)
+    return (0.5 if sideways else 0.25) + delay
+
+
+def circles_seen(times, p, h: float, stretches, first_flip: float,
+                  start_seen: bool, end_seen: bool) -> list[tuple[float, float]]:
+    """(start_s, end_s) of the rocking circles of a posture that link gaps cut, those
+    at least half seen: whose middle lies in a stretch of frames seen.
+
+    Swing reversals come every half circle, the first `first_flip` of a circle after
+    the rocking started, the last the last one before the circle the rocking ends
+    with ends. So a stretch's reversals are numbered from the start if it has the
+    start, back from the end if it has the end (the release seen), else on from the
+    stretch before across the gap, at the pace either side. Past a stretch's last
+    reversal at most another half circle is assumed (rocking may have stopped)."""
+    flips_per = [swing_flips(times[a:b + 1], p[a:b + 1], h) for a, b in stretches]
+    # Half a circle from whole circles (two reversals): a swing's two halves differ
+    # (rocking head to tail tips further one way than the other).
+    periods = [f[i + 2] - f[i] for f in flips_per for i in range(len(f) - 2)]
+    seen = [n for n, f in enumerate(flips_per) if f]
+    if not periods or not seen:
+        return []
+    half_s = 0.5 * median(periods)
+
+    def pace_s(flips, at_end: bool) -> float:
+        """Half a circle at a stretch's end (or start): the pace changes as they tire."""
+        if len(flips) < 3:
+            return half_s
+        return 0.5 * (flips[-1] - flips[-3] if at_end else flips[2] - flips[0])
+
+    def chained(order):
+        """Number of each stretch's first reversal, counted on (or back, for `order`
+        from the last) across the gaps, at the pace either side of each."""
+        offsets = {order[0]: 0}
+        for m, n in zip(order, order[1:]):
+            before, after = flips_per[min(m, n)], flips_per[max(m, n)]
+            pace = 0.5 * (pace_s(before, True) + pace_s(after, False))
+            steps = max(1, round((after[0] - before[-1]) / pace))
+            offsets[n] = (offsets[m] + len(before) - 1 + steps if n > m
+                          else offsets[m] - steps - (len(before) - 1))
+        return offsets
+
+    last = seen[-1]
+    # The last reversal is `last_phase` into the last circle, some whole number of
+    # circles from the start (which, does not matter): its number.
+    last_phase = first_flip + 0.5 if first_flip < 0.5 else first_flip
+    circles_before = sum(len(f) for f in flips_per)
+    end_number = round(2.0 * (circles_before + last_phase - first_flip))
+    end_offset = end_number - (len(flips_per[last]) - 1)
+    if start_seen or not end_seen:
+        offsets = chained(seen)
+        if end_seen and len(seen) > 1:
+            offsets[last] = end_offset
+    else:
+        offsets = chained(list(reversed(seen)))
+        shift = end_offset - offsets[last]
+        offsets = {n: o + shift for n, o in offsets.items()}
+
+    def at(flips, j):
+        """Time of (fractional) reversal `j` of a stretch's reversals."""
+        if j <= 0:
+            return flips[0] + j * half_s
+        if j >= len(flips) - 1:
+            return flips[-1] + (j - len(flips) + 1) * half_s
+        i = int(j)
+        return flips[i] + (j - i) * (flips[i + 1] - flips[i])
+
+    found = []          # per stretch seen: (first_s, last_s, [((start_s, end_s), middle_s)])
+    for n in seen:
+        (a, b), flips, offset = stretches[n], flips_per[n], offsets[n]
+        t0, t1 = times[a], times[b]
+        circles = []
+        # Circle k has its middle at k - 1/2 circles from the start: reversal j.
+        k = math.floor((offset - 1) / 2.0 + first_flip)
+        while True:
+            j = 2.0 * (k - 0.5 - first_flip) - offset
+            k += 1
+            if j < -1.0:
+                continue
+            middle_s = at(flips, j)
+            if j > len(flips) or middle_s > t1:
+                break
+            if middle_s >= t0:
+                circles.append(((max(t0, at(flips, j - 1.0)), min(t1, at(flips, j + 1.0))),
+                                middle_s))
+        found.append((t0, t1, circles))
+    # A gap as long as a circle hid the middle of one at least: where none was
+    # hidden, the circle whose middle was estimated nearest the gap was not seen.
+    for (_, gap_from_s, before), (gap_to_s, _, after) in zip(found, found[1:]):
+        circle_s = 2.0 * half_s
+        least = math.floor((gap_to_s - gap_from_s) / circle_s)
+        while before and after and round((after[0][1] - before[-1][1]) / circle_s) - 1 < least:
+            if before[-1][1] - gap_from_s > gap_to_s - after[0][1]:
+                before.pop()
+            else:
+                after.pop(0)
+    return [span for _, _, circles in found for span, _ in circles]

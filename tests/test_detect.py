@@ -694,3 +694,18 @@ def test_a_burst_of_lost_packets_is_reported_as_a_gap_like_a_link_drop():
     gaps = analyzer.result(stream=StreamStats())["stream"]["gaps"]
     assert len(gaps) == 1
     assert abs(gaps[0]["start_s"] - hole[0]) < 0.2 and abs(gaps[0]["end_s"] - hole[1]) < 0.2
+
+
+def test_a_knee_hug_begun_before_a_link_gap_is_timed_from_the_knee_pull(calm_knee_hug):
+    """Simulated persons 12025 and 15027: the knees came up, then the link dropped
+    before the rocking began. The pull went to the set builder as a rep cut by the
+    gap and was dropped when the hug came back; the hug was timed from the gap's end,
+    9 s short."""
+    block, hug = calm_knee_hug
+    gap = (hug.posture_start_s + 1.0, hug.posture_start_s + 5.0)
+    assert gap[1] - gap[0] > DetectorSettings().max_gap_s
+    keep = (block.t_s < gap[0]) | (block.t_s > gap[1])
+    _, result = _run(block[np.flatnonzero(keep)], [])
+    hugs = [s for s in result["sets"] if s["exercise"] == "knee_to_chest"]
+    assert len(hugs) == 1
+    assert abs(hugs[0]["hold_s"] - (hug.posture_end_s - hug.posture_start_s)) < 1.5

@@ -160,6 +160,8 @@ class SetBuilder:
         self.open: _OpenSet | None = None
         self.sets: list[dict] = []
         self.rocking_live = 0
+        #: A rep a link gap cut that went on into a knee hug: the hug's start.
+        self.hug_lead_in: RepCandidate | None = None
         #: Reps after the last set's end that were not of it (see `on_rep`).
         self.leftover: list[RepCandidate] = []
 
@@ -313,9 +315,9 @@ class SetBuilder:
     def _drop_cut_gone_on_at(self, hug_start_s: float) -> None:
         """A knee hug starting at `hug_start_s` was under way when data came back after
         the gap that cut the open set's pending rep: that went on into the hug (the
-        knees pulled up): not a rep."""
+        knees pulled up): not a rep, but the start of the hug (`hug_lead_in`)."""
         if self.open and self.open.cut is not None and self._resumes(self.open.cut, hug_start_s):
-            self.open.cut = None
+            self.hug_lead_in, self.open.cut = self.open.cut, None
 
     def _settle_cut(self, cut: RepCandidate, t_s: float, out: list) -> None:
         """A rep cut by a gap (`_OpenSet.cut`) that did not go on: it ended, in the gap
@@ -370,6 +372,13 @@ class SetBuilder:
 
     def on_rocking(self, cand: RockingCandidate, out: list) -> None:
         self._drop_cut_gone_on_at(cand.start_s)
+        lead_in, self.hug_lead_in = self.hug_lead_in, None
+        if (lead_in is not None and self._resumes(lead_in, cand.start_s)
+                and lead_in.peak_deg >= 0.5 * cand.peak_deg):
+            # The hug began before the gap (the knees were pulled up as far, nearly, as
+            # it goes, not a fidget): its posture with it (held through the gap).
+            cand.start_s = lead_in.start_s
+            cand.posture_start_s = min(cand.posture_start_s, lead_in.hold_start_s)
         self.close(out)
         self.rocking_live = 0
         reps = [{"start_s": round(a, 3), "end_s": round(b, 3), "detected_at_s": round(d, 3)}

@@ -282,8 +282,10 @@ TILT_WAY, OTHER_WAY = (0.6, 0.8, 0.0), (-0.6, -0.8, 0.0)
     ([TILT_WAY] * 4 + [OTHER_WAY] + [TILT_WAY] * 3, 7),
     # two small fidgets the other way before the set: no reference, then dropped
     ([OTHER_WAY] * 2 + [TILT_WAY] * 6, 6),
-    # reps that do not agree on a way (a turning mount, noise): nothing is dropped
-    ([TILT_WAY, OTHER_WAY] * 4, 8),
+    # reps that do not agree on a way (a turning mount, noise), nor take turns going
+    # two ways (`test_reps_that_take_turns_going_two_ways_are_one_per_pair`): nothing
+    # is dropped
+    ([TILT_WAY, TILT_WAY, OTHER_WAY, OTHER_WAY] * 2, 8),
 ])
 def test_a_move_the_other_way_from_the_sets_reps_is_not_a_rep(ways, counted):
     from sensorcoach.detect.sets import SetBuilder
@@ -709,3 +711,25 @@ def test_a_knee_hug_begun_before_a_link_gap_is_timed_from_the_knee_pull(calm_kne
     hugs = [s for s in result["sets"] if s["exercise"] == "knee_to_chest"]
     assert len(hugs) == 1
     assert abs(hugs[0]["hold_s"] - (hug.posture_end_s - hug.posture_start_s)) < 1.5
+
+
+def test_reps_that_take_turns_going_two_ways_are_one_per_pair():
+    """Simulated person 16013 (brief rests, restless at the start): rest was taken at
+    a point on the way between the two levels of a tilt, so every tilt showed as an
+    excursion to its own level and one to rest, the other way: 29 tilts for 20. Of a
+    run of reps taking turns, the larger side are the reps; the set's typical rep is
+    theirs (the rest side had dragged it down until a tilt looked like a new set)."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    t = 0.0
+    for _ in range(6):
+        builder.on_rep(_rep_turning(t, 4.0, TILT_WAY), out)
+        builder.on_rep(_rep_turning(t + 2.1, 2.0, OTHER_WAY), out)
+        t += 4.2
+    builder.on_rep(_rep_turning(t, 5.0, TILT_WAY), out)     # no longer a new set
+    for _ in range(7):
+        t += 3.5
+        builder.on_rep(_rep_turning(t, 4.0, TILT_WAY), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == [14]

@@ -733,3 +733,16 @@ def test_reps_that_take_turns_going_two_ways_are_one_per_pair():
         builder.on_rep(_rep_turning(t, 4.0, TILT_WAY), out)
     builder.close(out)
     assert [len(s["reps"]) for s in builder.sets] == [14]
+
+
+def test_a_rep_an_excursion_began_with_counts_when_it_turns_out_a_shift(tmp_path):
+    """Simulated person 7003: resting 4 deg off the baseline (still settling), two
+    tilts that came back only to that level; the shift rule re-based after 6 s and
+    read the excursion again against the new rest, but its first frames were above
+    the start threshold already, so the first tilt (12 deg) was not found."""
+    from sensorcoach.evaluate import evaluate_file
+
+    path, labels = write_session(simulate(SimulationSettings(seed=7003)), tmp_path / "s.jsonl.gz")
+    rows, _ = evaluate_file(labels, analyze(path))
+    tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
+    assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")

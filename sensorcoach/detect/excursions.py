@@ -486,8 +486,21 @@ class ExcursionDetector:
             out.append({"type": "hold_progress", "t_s": t_s, "hold_s": round(held, 1)})
 
     def _rescan(self, done_at: float) -> list[RepCandidate]:
-        """Tilt-style reps among the open excursion's frames, against the current base."""
-        return self._scan_against(self.exc_t, self.exc_u, self.base, done_at)[1]
+        """Tilt-style reps among the open excursion's frames, against the current base.
+
+        Against the new base the excursion's first frames may already be above the
+        start threshold, which hides a rep it began with: read with the rest before it
+        too, such a rep counts if it stands clear of noise (twice the threshold)."""
+        reps = self._scan_against(self.exc_t, self.exc_u, self.base, done_at)[1]
+        frames = self.lift.frames_since(self.pre[0][0]) if self.pre else []
+        if not frames or frames[0][0] > self.exc_t[0] or frames[-1][0] < self.exc_t[-1]:
+            return reps
+        first = reps[0].start_s if reps else math.inf
+        lead = [r for r in self._scan_against([t for t, _ in frames], [u for _, u in frames],
+                                              self.base, done_at)[1]
+                if r.end_s > self.exc_t[0] and r.end_s <= first
+                and r.peak_deg >= 2.0 * self.start_threshold_deg]
+        return lead[:1] + reps
 
     def _scan_against(self, times, dirs, base, done_at: float):
         """Tilt-style reps among frames (times, gravity directions) against rest `base`

@@ -746,3 +746,16 @@ def test_a_rep_an_excursion_began_with_counts_when_it_turns_out_a_shift(tmp_path
     rows, _ = evaluate_file(labels, analyze(path))
     tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
+
+
+@pytest.mark.parametrize("hidden_fraction, counted", [(0.4, 8), (0.7, 7)])
+def test_the_first_rep_of_a_set_a_gap_cut_is_judged_by_the_next(calm_bridges, hidden_fraction,
+                                                                counted):
+    """Simulated persons 12017, 14011 and 10007: the link came back in the hold of a
+    set's first bridge. Whether half of it was seen is judged against how long the
+    set's reps last, and there were none yet, so it was never counted. The next rep
+    tells: it counts, first and late, if more than half was seen."""
+    block, reps = calm_bridges
+    first = reps[0]
+    gap = (first.start_s - 4.0, first.start_s + hidden_fraction * (first.end_s - first.start_s))
+    assert _bridge_count_with_gap(block, *gap) == counted

@@ -57,6 +57,9 @@ class _OpenSet:
     split_at: int | None = None
     split_rep: RepCandidate | None = None
     split_typical_deg: float = 0.0
+    #: A rep a gap hid the start of, before any rep of the set to judge it by (how
+    #: long the set's reps last): the first rep decides (`_settle_undecided`).
+    undecided: RepCandidate | None = None
 
     @property
     def typical_deg(self) -> float:
@@ -264,6 +267,11 @@ class SetBuilder:
                 current.active_until_s = rep.end_s
                 if rep.start_s >= current.gap_end_s:
                     current.gap_s = 0.0     # seen after the gap: the gap came before
+            elif not (current and current.reps) and not rep.cut_open:
+                # No reps yet to tell how long one lasts: the next rep will.
+                if current is None:
+                    current = self.open = _OpenSet()
+                current.undecided = rep
             return
         leftover, self.leftover = self.leftover, []
         if current is None or not current.reps:
@@ -313,7 +321,22 @@ class SetBuilder:
         current.active_until_s = -math.inf
         current.reps.append(rep)
         self._announce(rep, len(current.reps), out)
+        self._settle_undecided(out)
         self._settle_split(out)
+
+    def _settle_undecided(self, out: list) -> None:
+        """A rep a link gap hid the start of, before the set's first rep: with that rep
+        to tell how long one lasts, it counts (first, late) if like it and half seen."""
+        current = self.open
+        rep, current.undecided = current.undecided, None
+        if (rep is not None and len(current.reps) == 1 and _alike(rep, current.reps[0])
+                and rep.end_s <= current.reps[0].start_s
+                and current.reps[0].start_s - rep.end_s <= self.s.set_gap_s
+                and _half_seen(rep, current)):
+            current.reps.insert(0, rep)
+            out.append({"type": "set_recounted", "t_s": current.reps[-1].detected_at_s,
+                        "count": len(current.reps),
+                        "exercise": classify(current.reps, self.s)})
 
     def _settle_split(self, out: list, ending: bool = False) -> None:
         """After a much larger rep, the next SPLIT_EVIDENCE reps tell what it was: if

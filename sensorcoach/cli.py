@@ -179,6 +179,10 @@ def cmd_simulate(args) -> int:
         walking=None if args.walking is None else args.walking == "yes",
         behaviour=args.behaviour, sensor_quality=args.sensor, radio=args.radio,
         disconnects=args.disconnects, mtu=args.mtu, clock_start_us=args.clock_start_us)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)     # a new folder for the sessions
+    except OSError as e:
+        raise SensorCoachError(f"{out.parent}: cannot create the folder: {e.strerror}") from None
     session = simulate(settings)
     rec, labels = write_session(session, out)
     s = session.settings

@@ -192,3 +192,13 @@ def test_cli_simulate_then_info(tmp_path, capsys):
 def test_cli_rejects_bad_plan(tmp_path, capsys):
     assert main(["simulate", str(tmp_path / "x.jsonl"), "--plan", "yoga:3"]) == 2
     assert "EXERCISE:REPS" in capsys.readouterr().err
+
+
+def test_simulate_into_a_folder_that_does_not_exist_creates_it(tmp_path, capsys):
+    out = tmp_path / "new" / "sessions" / "s.jsonl.gz"
+    assert main(["simulate", str(out), "--seed", "3", "--plan", "hip_bridge:3"]) == 0
+    assert out.exists() and (out.parent / "s.labels.json").exists()
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert main(["simulate", str(blocked / "s.jsonl.gz"), "--seed", "3"]) == 2
+    assert "cannot create the folder" in capsys.readouterr().err

@@ -60,13 +60,21 @@ class _OpenSet:
     #: A rep a gap hid the start of, before any rep of the set to judge it by (how
     #: long the set's reps last): the first rep decides (`_settle_undecided`).
     undecided: RepCandidate | None = None
+    _typical: float = 0.0
+    _typical_of: list = field(default_factory=list)     # the reps it was found from
 
     @property
     def typical_deg(self) -> float:
         """The set's typical rep, deg: the median of its last reps (of one level, where
-        they took turns going two ways: `_one_level_of_alternating`)."""
-        recent = _one_level_of_alternating(self.reps[-2 * TYPICAL_OF_LAST:])
-        return median([r.peak_deg for r in recent[-TYPICAL_OF_LAST:]]) if recent else 0.0
+        they took turns going two ways: `_one_level_of_alternating`). Asked for every
+        frame, so kept until the reps change."""
+        last = self.reps[-2 * TYPICAL_OF_LAST:]
+        if len(last) != len(self._typical_of) or any(
+                a is not b for a, b in zip(last, self._typical_of)):
+            recent = _one_level_of_alternating(last)
+            self._typical = median([r.peak_deg for r in recent[-TYPICAL_OF_LAST:]]) if recent else 0.0
+            self._typical_of = last
+        return self._typical
 
 
 def _typical_s(rep: RepCandidate, current: _OpenSet | None) -> float | None:

@@ -759,3 +759,18 @@ def test_the_first_rep_of_a_set_a_gap_cut_is_judged_by_the_next(calm_bridges, hi
     first = reps[0]
     gap = (first.start_s - 4.0, first.start_s + hidden_fraction * (first.end_s - first.start_s))
     assert _bridge_count_with_gap(block, *gap) == counted
+
+
+def test_no_shift_of_rest_while_the_sensor_is_on_the_way_back(tmp_path):
+    """Simulated person 10017 (accelerometer only, cheap board at the back): still
+    settling when the first tilt came, so the excursion had begun 3 s before it. The
+    6 s shift rule fired during the tilt's lowering (the smoothed speed that says
+    "still" lags a quick move) and took a point on the way down for rest: the tilt
+    was lost."""
+    from sensorcoach.evaluate import evaluate_file
+
+    settings = SimulationSettings(seed=10017, gyro=False, sensor_quality="cheap", placement="back")
+    path, labels = write_session(simulate(settings), tmp_path / "s.jsonl.gz")
+    rows, _ = evaluate_file(labels, analyze(path))
+    tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
+    assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")

@@ -292,7 +292,8 @@ class ExcursionDetector:
             return
         flips = len(self.rocking.flips) if self.rocking else 0
         rocking = flips >= s.rock_min_flips and self._in_posture(t_s)
-        if duration >= s.shift_small_s and not rocking and still and not self._held_as_before(u):
+        if (duration >= s.shift_small_s and not rocking and still and not self._turning_now()
+                and not self._held_as_before(u)):
             window = [i for i, t in enumerate(self.exc_t) if t >= t_s - s.shift_small_s]
             highest = max(self.exc_a[i] for i in window)
             # Not back for longer than any tilt is held, settled (not on the way back
@@ -396,6 +397,15 @@ class ExcursionDetector:
         self.state = self.REST
         self.pre.clear()
         self._reset_excursion()
+
+    def _turning_now(self) -> bool:
+        """Is the angle from rest changing as fast as a move, over the last two frames?
+        The smoothed speed that says "still" lags a quick lowering by a few frames: a
+        person on the way back is not settled anywhere."""
+        if len(self.exc_a) < 3:
+            return False
+        rate = (self.exc_a[-1] - self.exc_a[-3]) / max(self.exc_t[-1] - self.exc_t[-3], 1e-6)
+        return abs(rate) >= self.s.still_speed_dps
 
     def _held_as_before(self, u) -> bool:
         """Is the open excursion, in a set, like the rep this person last held longer

@@ -152,8 +152,9 @@ class CoachState:
                 self.set_started_s = None
                 self.last_event = f"{NAMES[done['exercise']]}: {len(done['reps'])} reps"
             elif kind == "set_recounted":
-                # Reps taken back: the "rest" was a held bridge (detect/lift.py), or
-                # they began a new set (detect/sets.py, a much larger rep).
+                # The count corrected: reps taken back (the "rest" was a held bridge,
+                # detect/lift.py; or they began a new set, detect/sets.py), or a first
+                # rep a link gap cut counted late.
                 self.count = e["count"]
                 self.last_event = f"recounted: {e['count']}"
             elif kind == "set_extended":

@@ -443,8 +443,9 @@ class SetBuilder:
         lead_in, self.hug_lead_in = self.hug_lead_in, None
         if (lead_in is not None and self._resumes(lead_in, cand.start_s)
                 and lead_in.peak_deg >= 0.5 * cand.peak_deg):
-            # The hug began before the gap (the knees were pulled up as far, nearly, as
-            # it goes, not a fidget): its posture with it (held through the gap).
+            # The hug began before the gap (the knees came at least half way to the
+            # hug's tilt: not a fidget before it): its posture with it, held through
+            # the gap.
             cand.start_s = lead_in.start_s
             cand.posture_start_s = min(cand.posture_start_s, lead_in.hold_start_s)
         self.close(out)

@@ -292,7 +292,11 @@ class ExcursionDetector:
             return
         flips = len(self.rocking.flips) if self.rocking else 0
         rocking = flips >= s.rock_min_flips and self._in_posture(t_s)
-        if (duration >= s.shift_small_s and not rocking and still and not self._turning_now()
+        rate = self._angle_rate_dps()
+        # The smoothed speed that says "still" lags a quick lowering by a few frames:
+        # a person on the way back (turning as fast as a move) is not settled anywhere.
+        turning = rate is not None and abs(rate) >= s.still_speed_dps
+        if (duration >= s.shift_small_s and not rocking and still and not turning
                 and not self._held_as_before(u)):
             window = [i for i, t in enumerate(self.exc_t) if t >= t_s - s.shift_small_s]
             highest = max(self.exc_a[i] for i in window)
@@ -319,7 +323,7 @@ class ExcursionDetector:
             self._shift(u, t_s, done_at, out, rescan=False)
             return
         self._update_rocking(u, a, dt, t_s, done_at, out)
-        self._report_hold(a, t_s, out)
+        self._report_hold(a, rate, t_s, out)
         if a < max(s.return_fraction * self.peak, 0.6 * self.start_threshold_deg):
             candidate = self._finish(t_s, done_at)
             if isinstance(candidate, RepCandidate):
@@ -398,14 +402,12 @@ class ExcursionDetector:
         self.pre.clear()
         self._reset_excursion()
 
-    def _turning_now(self) -> bool:
-        """Is the angle from rest changing as fast as a move, over the last two frames?
-        The smoothed speed that says "still" lags a quick lowering by a few frames: a
-        person on the way back is not settled anywhere."""
+    def _angle_rate_dps(self) -> float | None:
+        """How fast the angle from rest is changing over the excursion's last two
+        frames, deg/s (None before it has three)."""
         if len(self.exc_a) < 3:
-            return False
-        rate = (self.exc_a[-1] - self.exc_a[-3]) / max(self.exc_t[-1] - self.exc_t[-3], 1e-6)
-        return abs(rate) >= self.s.still_speed_dps
+            return None
+        return (self.exc_a[-1] - self.exc_a[-3]) / max(self.exc_t[-1] - self.exc_t[-3], 1e-6)
 
     def _held_as_before(self, u) -> bool:
         """Is the open excursion, in a set, like the rep this person last held longer
@@ -472,13 +474,12 @@ class ExcursionDetector:
         recent = [a for t, a in zip(self.exc_t, self.exc_a) if t >= t_s - self.s.shift_small_s]
         return median(recent) >= self.s.small_excursion_deg
 
-    def _report_hold(self, a, t_s, out) -> None:
+    def _report_hold(self, a, rate: float | None, t_s, out) -> None:
         """Live hold timer, as the hold of a rep is timed (`_held_from_to`): from where
         the way up has slowed to `hold_speed_fraction` of its fastest, near the top,
-        until the way down is that fast."""
-        if len(self.exc_a) < 3:
+        until the way down is that fast. `rate`: `_angle_rate_dps`."""
+        if rate is None:
             return
-        rate = (self.exc_a[-1] - self.exc_a[-3]) / max(self.exc_t[-1] - self.exc_t[-3], 1e-6)
         self.fastest_up_dps = max(self.fastest_up_dps, rate)
         if self.peak < 2 * self.start_threshold_deg or (self.rocking and self.rocking.flips):
             return

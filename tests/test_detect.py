@@ -774,3 +774,81 @@ def test_no_shift_of_rest_while_the_sensor_is_on_the_way_back(tmp_path):
     rows, _ = evaluate_file(labels, analyze(path))
     tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
+
+
+def _thigh_accelerometer(block: SampleBlock, seed: int) -> SampleBlock:
+    """`block` as MEx's thigh accelerometer reads it: no gyroscope, a little noise,
+    quantised to 1/64 g (a 1.3 deg tilt is 1-2 steps)."""
+    rng = np.random.default_rng(seed)
+    acc_g = np.round((block.acc_g + rng.normal(0.0, 0.006, block.acc_g.shape)) * 64) / 64
+    return SampleBlock(block.t_s, acc_g, np.full_like(acc_g, np.nan))
+
+
+def _small_tilts(count=8, tilt_deg=1.3, rest_s=4.5):
+    frames, t = [(0.0, 0.0), (10.0, 0.0)], 10.0
+    for _ in range(count):
+        frames += [(t + 0.5, tilt_deg), (t + 1.3, tilt_deg), (t + 1.8, 0.0), (t + 1.8 + rest_s, 0.0)]
+        t += 1.8 + rest_s
+    return frames + [(t + 10.0, 0.0)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_tilts_smaller_than_the_start_threshold_count_after_a_quiet_rest(seed):
+    """MEx person 21: eight tilts of ~1.3 deg, every ~6 s, under the 1.8 deg start
+    threshold, from a rest that shows no breathing (a thigh sensor): none was found.
+    They stand 4-6 times clear of how far the rest wanders, so they are reps."""
+    block = _thigh_accelerometer(pitch_session(_small_tilts(), seed=seed), seed)
+    _, result = _run(block, [])
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 8)]
+
+
+def _breaths(per_min, peak_to_peak_deg, pause_s=0.0, duration_s=90.0):
+    """Breathing: a sine, or (with `pause_s`) a rise, a fall and a pause each breath."""
+    period = 60.0 / per_min
+    if not pause_s:
+        t = np.arange(0.0, duration_s, 0.1)
+        return list(zip(t, 0.5 * peak_to_peak_deg * np.sin(2 * np.pi * t / period)))
+    frames, t, moving = [(0.0, 0.0)], 0.0, period - pause_s
+    while t < duration_s:
+        frames += [(t + 0.45 * moving, peak_to_peak_deg), (t + moving, 0.0), (t + period, 0.0)]
+        t += period
+    return frames
+
+
+@pytest.mark.parametrize("per_min, peak_to_peak_deg, pause_s", [
+    (10, 1.2, 0.0), (15, 1.2, 0.0), (20, 1.2, 0.0),   # at a hip sensor, deep breathing
+    (6, 1.5, 0.0), (12, 1.5, 0.0),
+    (12, 1.0, 2.5), (10, 1.0, 3.0),                   # breaths that pause (quiet rests)
+])
+def test_breathing_is_not_counted_however_quiet_the_rest_between_breaths(
+        per_min, peak_to_peak_deg, pause_s):
+    """Guards the quiet-rest reps (`test_tilts_smaller_than_the_start_threshold_...`):
+    breathing, up to the 1.2 deg peak to peak it reaches at the pelvis (and 1.0 deg
+    with pauses as long as a rest between tilts), never stands clear of the rest."""
+    frames = _breaths(per_min, peak_to_peak_deg, pause_s)
+    for seed in (0, 1):
+        hip = pitch_session(frames, seed=seed)
+        for block in (hip, _thigh_accelerometer(hip, seed)):
+            _, result = _run(block, [])
+            assert result["sets"] == []
+
+
+@pytest.mark.parametrize("peaks, quiet, sets", [
+    ([2.5, 1.2, 2.8], [False, True, False], []),     # two fidgets and a quiet move
+    ([1.3] * 5, [True] * 5, []),                     # five quiet moves: 2.5 reps' worth
+    ([1.3] * 6, [True] * 6, [6]),                    # six: a set of small tilts
+    ([2.5, 2.0, 2.8], [False, True, False], [3]),    # as large as the threshold: counts
+])
+def test_reps_found_only_after_a_quiet_rest_count_half_towards_a_set(peaks, quiet, sets):
+    """Simulated persons 10025, 17003 and 17030 (restless): two fidgets before a set,
+    and a third smaller one found after a quiet rest, made a false set of three."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for i, (peak, small) in enumerate(zip(peaks, quiet)):
+        start = 5.0 + 5.0 * i
+        builder.on_rep(RepCandidate(start, start + 1.5, peak, start + 0.5, start + 1.0,
+                                    start + 1.6, quiet=small), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == sets

@@ -512,7 +512,7 @@ class SetBuilder:
             out.append({"type": "set_extended", "t_s": reps[-1].end_s, "set": last,
                         "added_reps": added})
             return
-        if len(reps) < self.s.min_set_reps:
+        if _evidence(reps, self.s) < self.s.min_set_reps:
             out.append({"type": "set_discarded", "t_s": current.reps[-1].end_s,
                         "reps": len(current.reps)})
             return
@@ -522,6 +522,14 @@ class SetBuilder:
                   "reps": [_rep_json(r, exercise) for r in reps]}
         self.sets.append(result)
         out.append({"type": "set_ended", "t_s": reps[-1].end_s, "set": result})
+
+
+def _evidence(reps: list[RepCandidate], s: DetectorSettings) -> float:
+    """How many reps the set's reps are worth: a rep smaller than the start threshold,
+    found only because the rest before it was quiet (`RepCandidate.quiet`), counts
+    half: so small a move is weaker evidence (a fidget, a deep breath), and a set of
+    them needs twice as many."""
+    return sum(0.5 if r.quiet and r.peak_deg < s.min_start_deg else 1.0 for r in reps)
 
 
 def _rep_json(rep: RepCandidate, exercise: str) -> dict:

@@ -53,6 +53,27 @@ class DetectorSettings:
     #: measured at the thigh are as small as 2-4 deg (MEx); breathing stays under
     #: ~1.2 deg peak to peak.
     min_start_deg: float = 1.8
+    #: ... but after a quiet rest a smaller move that comes back is a rep too
+    #: (`excursions.ExcursionDetector._quiet_rep`): one going `quiet_ratio` times
+    #: further from the rest's centre than the rest wandered from it in the
+    #: `quiet_span_s` before the move's last `quiet_ramp_s`, and at least
+    #: `quiet_min_start_deg`. Such reps count half towards a set's three
+    #: (`sets._evidence`). A thigh sensor shows no breathing, and its tilts can be as
+    #: small as ~1.3 deg (MEx person 21: eight of them, 4-6 times clear of the rest).
+    #: 2.5: breathing never stands that clear of the 2.5 s before it (measured: sine
+    #: breathing at 6-20/min up to the 1.2 deg it reaches, and 1.5 deg at 6, 8 and
+    #: 12/min; breaths up to 1.0 deg that pause 1.5-3.5 s). Deeper breaths that pause
+    #: 2 s or more each time (1.1 deg) would: at a hip sensor, such a breath is told
+    #: from a tilt of the same size only by the 1.8 deg above.
+    quiet_ratio: float = 2.5
+    #: One step of the coarsest accelerometer read (1/64 g = 0.9 deg): a smaller move
+    #: may be a single quantisation step flickering.
+    quiet_min_start_deg: float = 0.9
+    #: Long enough to hold part of any breath (half of the slowest, 10/min), short
+    #: enough to fit in the rest between tilts done every 5-6 s.
+    quiet_span_s: float = 2.5
+    #: A small tilt's way up (~0.5 s) through the 0.2 s accelerometer low-pass.
+    quiet_ramp_s: float = 0.7
     #: Within a set a rep must reach this fraction of the set's typical rep to start
     #: (and to count): "much smaller than the person's own reps is not a rep".
     relative_start: float = 0.35

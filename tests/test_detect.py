@@ -852,3 +852,25 @@ def test_reps_found_only_after_a_quiet_rest_count_half_towards_a_set(peaks, quie
                                     start + 1.6, quiet=small), out)
     builder.close(out)
     assert [len(s["reps"]) for s in builder.sets] == sets
+
+
+@pytest.mark.parametrize("between, sets", [
+    ([OTHER_WAY, OTHER_WAY], [7]),       # moving the other way all along: one set
+    ([], [3, 4]),                        # resting as long: two sets
+])
+def test_moves_the_other_way_as_large_as_the_reps_are_no_pause_in_the_set(between, sets):
+    """Held-out MEx person 18: three tilts, then 15.6 s of moves the
+    other way (settling to a new rest and back), then four more: the pause rule
+    (15 s between reps) split them, though the person never paused."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    starts = [5.0, 11.0, 17.0]
+    for start in starts:
+        builder.on_rep(_rep_turning(start, 6.0, TILT_WAY), out)
+    for i, way in enumerate(between):
+        builder.on_rep(_rep_turning(21.0 + 6.0 * i, 6.0, way), out)
+    for i in range(4):
+        builder.on_rep(_rep_turning(34.7 + 6.0 * i, 6.0, TILT_WAY), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == sets

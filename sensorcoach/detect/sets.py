@@ -308,6 +308,10 @@ class SetBuilder:
                 # Much smaller than the set's reps, or the other way: not one of them
                 # (a fidget, an undershoot on release), or another exercise beginning.
                 current.small.append(rep)
+                if rep.peak_deg >= s.relative_min_peak * typical:
+                    # As large as the set's reps, the other way: the person is at it
+                    # (arching back, settling to a new rest), not pausing between sets.
+                    current.active_until_s = max(current.active_until_s, rep.end_s)
                 recent = current.small[-s.min_set_reps:]
                 consistent = (len(recent) == s.min_set_reps
                               and max(r.peak_deg for r in recent)

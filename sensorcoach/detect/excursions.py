@@ -213,6 +213,7 @@ class ExcursionDetector:
                 if t > t_s - s.quiet_ramp_s:
                     move.add(t, x)
             move.add(t_s, u)
+            out.append({"type": "rep_started", "t_s": t_s})
             return
         move.add(t_s, u)
         if t_s - move.t[0] > s.shift_small_s:
@@ -354,9 +355,11 @@ class ExcursionDetector:
                 self.armed = a < threshold or a > self.disarmed_low + threshold
             if self.armed and a > threshold:
                 self.state = self.EXCURSION
+                announced = self.quiet is not None          # begun as a small move
                 self._reset_excursion()
                 self.unseen_s = self.unseen_before_s
-                out.append({"type": "rep_started", "t_s": t_s})
+                if not announced:
+                    out.append({"type": "rep_started", "t_s": t_s})
             else:
                 if still:
                     # Resting, or still somewhere near after a rep: rest follows (slow

@@ -38,6 +38,10 @@ SIMULATED = {
     "link stress 14001-24": (14001, 24, dict(radio="poor", disconnects=3)),
     # Generated after the changes of 2026-12-01, to measure them on new people.
     "seeds 17001-30": (17001, 30, {}),
+    # Generated in the second session of 2026-12-01, after its changes, to measure
+    # them on new people (accelerometer only, as the quiet-rest rule matters there).
+    "seeds 18001-30": (18001, 30, {}),
+    "no gyro 18101-30": (18101, 30, dict(gyro=False)),
     # One condition each, pushed to an end of its range (new people, 20 each).
     "25 Hz, any mount 16001-20": (16001, 20, dict(odr_hz=25, mount="random")),
     "200 Hz, restless 16001-20": (16001, 20, dict(odr_hz=200, behaviour="restless")),

@@ -874,3 +874,28 @@ def test_moves_the_other_way_as_large_as_the_reps_are_no_pause_in_the_set(betwee
         builder.on_rep(_rep_turning(34.7 + 6.0 * i, 6.0, TILT_WAY), out)
     builder.close(out)
     assert [len(s["reps"]) for s in builder.sets] == sets
+
+
+@pytest.mark.parametrize("peaks, sets", [
+    # bridges, then tilts 11 s later, the first just over half a bridge: two sets
+    ([39.2, 32.0, 33.1, 27.3, 26.6, 16.5, 15.6, 15.7, 15.6, 11.9, 14.9, 11.1, 10.5, 11.1, 10.8],
+     [("hip_bridge", 5), ("pelvic_tilt", 10)]),
+    # tilts that tire from 12 to 5 deg: one exercise, one set
+    ([12.0, 11.5, 12.5, 11.0, 10.0, 8.0, 6.5, 5.5, 5.0, 5.2, 4.9],
+     [("pelvic_tilt", 11)]),
+])
+def test_a_set_that_changes_exercise_is_two_sets(peaks, sets):
+    """Simulated person 18124 (accelerometer only): five bridges of 27-39 deg, then
+    tilts of 10-16 deg 11 s later, inside the 15 s pause rule. Each tilt was over 45%
+    of the set's recent reps, so one set of 15 took them all, as pelvic tilts."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out, t = SetBuilder(DetectorSettings()), [], 5.0
+    for i, peak in enumerate(peaks):
+        if i == 5 and sets[0][0] == "hip_bridge":
+            t += 8.0                     # a pause of 11 s between the two exercises
+        builder.on_rep(RepCandidate(t, t + 2.0, peak, t + 0.8, t + 1.2, t + 2.1), out)
+        t += 3.0
+    builder.close(out)
+    assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == sets

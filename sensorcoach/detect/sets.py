@@ -488,7 +488,13 @@ class SetBuilder:
         if not current or not current.reps:
             return
         self.leftover = [r for r in current.small if r.start_s > current.reps[-1].end_s]
-        reps = current.reps
+        for reps in _split_by_exercise(current.reps, self.s):
+            self._finish_set(reps, out)
+
+    def _finish_set(self, reps: list[RepCandidate], out: list) -> None:
+        """Count a closed set's reps (with hindsight), as a set, the end of the last
+        set, or nothing."""
+        found = reps
         # Reps before the set got going that are much smaller than its final typical
         # rep (a fidget just before the first rep), or that turned the other way
         # from the set's reps, are not reps.
@@ -517,8 +523,8 @@ class SetBuilder:
                         "added_reps": added})
             return
         if _evidence(reps, self.s) < self.s.min_set_reps:
-            out.append({"type": "set_discarded", "t_s": current.reps[-1].end_s,
-                        "reps": len(current.reps)})
+            out.append({"type": "set_discarded", "t_s": found[-1].end_s,
+                        "reps": len(found)})
             return
         result = {"exercise": exercise, "start_s": round(reps[0].start_s, 3),
                   "end_s": round(reps[-1].end_s, 3),
@@ -526,6 +532,34 @@ class SetBuilder:
                   "reps": [_rep_json(r, exercise) for r in reps]}
         self.sets.append(result)
         out.append({"type": "set_ended", "t_s": reps[-1].end_s, "set": result})
+
+
+def _split_by_exercise(reps: list[RepCandidate], s: DetectorSettings) -> list[list]:
+    """A set's reps as the sets they were: two, if they fall into a first and a
+    second run of at least `min_set_reps` each whose typical reps differ by
+    NEW_SET_RATIO and that are different exercises (tilts soon after bridges, each
+    just under half the size of the one before: the tilts were taken one by one into
+    the bridges' set); else one. Of such splits, the one that leaves each run most
+    alike (least squared spread of the log sizes about each run's mean)."""
+    n, k_min = len(reps), s.min_set_reps
+    logs = [math.log(max(r.peak_deg, 1e-6)) for r in reps]
+
+    def spread(part):
+        mean = sum(part) / len(part)
+        return sum((x - mean) ** 2 for x in part)
+
+    best, best_spread = None, math.inf
+    for k in range(k_min, n - k_min + 1):
+        first = median([r.peak_deg for r in reps[:k]])
+        second = median([r.peak_deg for r in reps[k:]])
+        if max(first, second) < NEW_SET_RATIO * min(first, second):
+            continue
+        total = spread(logs[:k]) + spread(logs[k:])
+        if total < best_spread:
+            best, best_spread = k, total
+    if best is None or classify(reps[:best], s) == classify(reps[best:], s):
+        return [reps]
+    return [reps[:best], reps[best:]]
 
 
 def _evidence(reps: list[RepCandidate], s: DetectorSettings) -> float:

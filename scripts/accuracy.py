@@ -38,10 +38,15 @@ SIMULATED = {
     "link stress 14001-24": (14001, 24, dict(radio="poor", disconnects=3)),
     # Generated after the changes of 2026-12-01, to measure them on new people.
     "seeds 17001-30": (17001, 30, {}),
-    # Generated in the second session of 2026-12-01, after its changes, to measure
-    # them on new people (accelerometer only, as the quiet-rest rule matters there).
+    # Generated in the second session of 2026-12-01, after its first changes, to
+    # measure them on new people: all drawn, accelerometer only (the quiet-rest rule
+    # matters there), and one condition each held at its harder end.
     "seeds 18001-30": (18001, 30, {}),
     "no gyro 18101-30": (18101, 30, dict(gyro=False)),
+    "restless 18201-30": (18201, 30, dict(behaviour="restless")),
+    "front 18301-30": (18301, 30, dict(placement="front")),
+    "poor radio 18401-30": (18401, 30, dict(radio="poor")),
+    "25 Hz no gyro 18501-30": (18501, 30, dict(odr_hz=25, gyro=False)),
     # One condition each, pushed to an end of its range (new people, 20 each).
     "25 Hz, any mount 16001-20": (16001, 20, dict(odr_hz=25, mount="random")),
     "200 Hz, restless 16001-20": (16001, 20, dict(odr_hz=200, behaviour="restless")),

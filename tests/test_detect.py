@@ -899,3 +899,25 @@ def test_a_set_that_changes_exercise_is_two_sets(peaks, sets):
         t += 3.0
     builder.close(out)
     assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == sets
+
+
+@pytest.mark.parametrize("before, counted", [
+    (2, [9]),       # two bridges, a pause of 16 s, then seven: one set of nine
+    (1, [7]),       # one move before the pause may be a try or a fidget: not counted
+])
+def test_two_reps_a_longer_pause_and_then_the_set_are_its_start(before, counted):
+    """Simulated person 18225 (restless): two bridges, a pause of 16 s (over the 15 s
+    that ends a set), then seven more. The two were too few for a set and were lost;
+    as reps after a set a longer pause rejoins them to it, so do reps before one."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out, t = SetBuilder(DetectorSettings()), [], 5.0
+    for i in range(before + 7):
+        if i == before:
+            t += 16.4 - 4.5
+        builder.on_rep(RepCandidate(t, t + 8.5, 25.0 + (i % 3), t + 1.5, t + 7.0,
+                                    t + 8.6), out)
+        t += 8.5 + 4.5
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == counted

@@ -212,6 +212,8 @@ class SetBuilder:
         self.hug_lead_in: RepCandidate | None = None
         #: Reps after the last set's end that were not of it (see `on_rep`).
         self.leftover: list[RepCandidate] = []
+        #: The reps of the last closed set if too few to be one (`_start_of`).
+        self.few_before: list[RepCandidate] = []
 
     @property
     def typical_peak_deg(self) -> float:
@@ -495,6 +497,7 @@ class SetBuilder:
         """Count a closed set's reps (with hindsight), as a set, the end of the last
         set, or nothing."""
         found = reps
+        few_before, self.few_before = self.few_before, []
         # Reps before the set got going that are much smaller than its final typical
         # rep (a fidget just before the first rep), or that turned the other way
         # from the set's reps, are not reps.
@@ -525,13 +528,30 @@ class SetBuilder:
         if _evidence(reps, self.s) < self.s.min_set_reps:
             out.append({"type": "set_discarded", "t_s": found[-1].end_s,
                         "reps": len(found)})
+            self.few_before = reps
             return
+        if len(few_before) >= 2 and _start_of(few_before, reps, exercise, self.s):
+            # A couple of reps, a longer pause, then the set: its beginning (one alone
+            # may be a try or a fidget like the reps).
+            reps = few_before + reps
         result = {"exercise": exercise, "start_s": round(reps[0].start_s, 3),
                   "end_s": round(reps[-1].end_s, 3),
                   "peak_deg": round(median([r.peak_deg for r in reps]), 1),
                   "reps": [_rep_json(r, exercise) for r in reps]}
         self.sets.append(result)
         out.append({"type": "set_ended", "t_s": reps[-1].end_s, "set": result})
+
+
+def _start_of(few: list[RepCandidate], reps: list[RepCandidate], exercise: str,
+              s: DetectorSettings) -> bool:
+    """Were `few` reps, too few to be a set, the start of the set of `reps` that
+    followed: the same exercise, within twice the pause that ends a set, and each like
+    the set's reps (not much smaller or larger, not turned the other way)?"""
+    typical = median([r.peak_deg for r in reps])
+    return (classify(few, s) == exercise
+            and reps[0].start_s - few[-1].end_s <= 2 * s.set_gap_s
+            and all(s.relative_min_peak * typical <= r.peak_deg <= NEW_SET_RATIO * typical
+                    and not _turned_against(r, reps) for r in few))
 
 
 def _split_by_exercise(reps: list[RepCandidate], s: DetectorSettings) -> list[list]:

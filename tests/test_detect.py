@@ -921,3 +921,22 @@ def test_two_reps_a_longer_pause_and_then_the_set_are_its_start(before, counted)
         t += 8.5 + 4.5
     builder.close(out)
     assert [len(s["reps"]) for s in builder.sets] == counted
+
+
+@pytest.mark.parametrize("seed, settings", [
+    (18201, dict(behaviour="restless")),
+    (16001, dict(gyro=False, mount="random", walking=True)),
+])
+def test_a_rep_under_way_when_the_rest_shifts_goes_on(tmp_path, seed, settings):
+    """Simulated persons 18201 (still settling after lying down when the first tilt
+    came) and 16001 (a shift of position just before a tilt): the 6 s small-shift
+    rule fired at the top of a tilt, re-based to the lowest dip before it, and the
+    tilt, under way against the new rest, was lost (16001: with it the set, split in
+    two by the longer pause)."""
+    from sensorcoach.evaluate import evaluate_file
+
+    path, labels = write_session(simulate(SimulationSettings(seed=seed, **settings)),
+                                 tmp_path / "s.jsonl.gz")
+    rows, _ = evaluate_file(labels, analyze(path))
+    tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
+    assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")

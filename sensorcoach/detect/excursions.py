@@ -142,6 +142,9 @@ class ExcursionDetector:
         self.disarmed_low = 0.0              # lowest angle since the last rep ended
         self.unseen_before_s = 0.0           # length of a gap just before this frame
         self.left_rest: _LeftRest | None = None
+        #: A rep under way against the new rest when a shift re-based (`_rescan`):
+        #: (times, angles, directions, the rest frames before it), or None.
+        self.open_after_shift: tuple | None = None
         #: The last rep found that way: the person holds reps like it that long.
         self.long_held: RepCandidate | None = None
         self._reset_excursion()
@@ -472,8 +475,10 @@ class ExcursionDetector:
         are found again against that rest, which is rest again (announced now, late),
         and more held like them are reps, not shifts. Otherwise, with
         `rescan`, reps done about the shifted rest while the excursion was open are
-        real: they are found again against the new rest."""
+        real: they are found again against the new rest, and one still under way
+        (the shift fired at its top) goes on as the excursion in progress."""
         came_back = self._reps_since_left_rest(done_at)
+        self.open_after_shift = None
         if came_back:
             left, self.left_rest = self.left_rest, None
             if left.reps_about_shift:
@@ -492,6 +497,15 @@ class ExcursionDetector:
         self.state = self.REST
         self.pre.clear()
         self._reset_excursion()
+        opened, self.open_after_shift = self.open_after_shift, None
+        if opened is not None:
+            # A rep was under way from the new rest (the shift fired at its top): it
+            # goes on, from where it left that rest.
+            times, angles, dirs, rest = opened
+            self.pre.extend(rest)
+            self.state = self.EXCURSION
+            self.exc_t, self.exc_a, self.exc_u = list(times), list(angles), list(dirs)
+            self.peak = max(angles)
 
     def _angle_rate_dps(self) -> float | None:
         """How fast the angle from rest is changing over the excursion's last two
@@ -592,8 +606,18 @@ class ExcursionDetector:
 
         Against the new base the excursion's first frames may already be above the
         start threshold, which hides a rep it began with: read with the rest before it
-        too, such a rep counts if it stands clear of noise (twice the threshold)."""
-        reps = self._scan_against(self.exc_t, self.exc_u, self.base, done_at)[1]
+        too, such a rep counts if it stands clear of noise (twice the threshold). A
+        rep still under way at the end, as clear of noise, is kept in
+        `open_after_shift`."""
+        angles, reps, open_from = self._scan_against(self.exc_t, self.exc_u, self.base, done_at)
+        if open_from is not None and max(angles[open_from:]) >= 2.0 * self.start_threshold_deg:
+            # A rep under way from the new rest, clear of noise: it goes on (`_shift`),
+            # with the rest since the last rep found before it.
+            rest_from = reps[-1].end_s if reps else -math.inf
+            self.open_after_shift = (
+                self.exc_t[open_from:], angles[open_from:], self.exc_u[open_from:],
+                [(t, a) for t, a in zip(self.exc_t[:open_from], angles[:open_from])
+                 if t >= rest_from])
         frames = self.lift.frames_since(self.pre[0][0]) if self.pre else []
         if not frames or frames[0][0] > self.exc_t[0] or frames[-1][0] < self.exc_t[-1]:
             return reps

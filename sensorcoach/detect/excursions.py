@@ -186,7 +186,8 @@ class ExcursionDetector:
         # Resting frame after frame from then until this frame (no excursion, no gap).
         if (not frames or frames[0][0] > since - s.quiet_span_s + step
                 or t_s - frames[-1][0] > step
-                or any(b[0] - a_[0] > step for a_, b in zip(frames, frames[1:]))):
+                or any(later[0] - earlier[0] > step
+                       for earlier, later in zip(frames, frames[1:]))):
             return None
         rest = [f for f in frames if f[0] <= since]
         # The move is at most this far from the rest's centre (which lies among the

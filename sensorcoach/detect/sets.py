@@ -557,9 +557,9 @@ def _start_of(few: list[RepCandidate], reps: list[RepCandidate], exercise: str,
 def _split_by_exercise(reps: list[RepCandidate], s: DetectorSettings) -> list[list]:
     """A set's reps as the sets they were: two, if they fall into a first and a
     second run of at least `min_set_reps` each whose typical reps differ by
-    NEW_SET_RATIO and that are different exercises (tilts soon after bridges, each
-    just under half the size of the one before: the tilts were taken one by one into
-    the bridges' set); else one. Of such splits, the one that leaves each run most
+    NEW_SET_RATIO and that are different exercises (tilts soon after bridges, the
+    first just over the 45% of a bridge that keeps a rep in the set: each was taken
+    in as the set's typical rep came down); else one. Of such splits, the one that leaves each run most
     alike (least squared spread of the log sizes about each run's mean)."""
     n, k_min = len(reps), s.min_set_reps
     logs = [math.log(max(r.peak_deg, 1e-6)) for r in reps]

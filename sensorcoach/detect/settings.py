@@ -69,8 +69,8 @@ class DetectorSettings:
     #: One step of the coarsest accelerometer read (1/64 g = 0.9 deg): a smaller move
     #: may be a single quantisation step flickering.
     quiet_min_start_deg: float = 0.9
-    #: Long enough to hold part of any breath (half of the slowest, 10/min), short
-    #: enough to fit in the rest between tilts done every 5-6 s.
+    #: Long enough to hold a good part of any breath (the slowest, 10/min, lasts
+    #: 6 s), short enough to fit in the rest between tilts done every 5-6 s.
     quiet_span_s: float = 2.5
     #: A small tilt's way up (~0.5 s) through the 0.2 s accelerometer low-pass.
     quiet_ramp_s: float = 0.7

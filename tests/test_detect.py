@@ -598,13 +598,18 @@ def calm_knee_hug(request, tmp_path_factory):
     ("middle", 2),      # from a quarter into circle 4 to three quarters into circle 5
     ("release", 1),     # from 0.7 into circle 7 until after the release
     ("start", 1),       # from before the knees come up to 0.3 into circle 2
+    ("first", 1),       # from 0.6 into circle 1 (no swing reversal yet) to 0.6 into 2
+    ("early", 1),       # from 0.1 into circle 1 to 0.1 into circle 2
 ])
 def test_circles_of_a_knee_hug_a_link_gap_cut_count_if_half_seen(calm_knee_hug, case,
                                                                 hidden_middles):
     """Simulated persons 14003, 14008, 14013 and 14020 over a poor link: circles a
     gap cut were counted as soon as a quarter of one was seen (one too many), or
     the one a gap cut at the end was lost (one too few). A circle counts when its
-    middle was seen, whichever way the person rocks."""
+    middle was seen, whichever way the person rocks. Persons 12025, 15027, 18408 and
+    18524: a gap came before the first swing reversal, so the hug did not go on across
+    it and the first circle, mostly seen, was lost; going on across it, the circles
+    must not be numbered from the start then (persons 11006 and 17022: one too many)."""
     block, hug = calm_knee_hug
     c = hug.reps
 
@@ -613,7 +618,9 @@ def test_circles_of_a_knee_hug_a_link_gap_cut_count_if_half_seen(calm_knee_hug, 
 
     gap = {"middle": (into(3, 0.25), into(4, 0.75)),
            "release": (into(6, 0.7), hug.end_s + 3.0),
-           "start": (hug.start_s - 2.0, into(1, 0.3))}[case]
+           "start": (hug.start_s - 2.0, into(1, 0.3)),
+           "first": (into(0, 0.6), into(1, 0.6)),
+           "early": (into(0, 0.1), into(1, 0.1))}[case]
     assert gap[1] - gap[0] > DetectorSettings().max_gap_s
     keep = (block.t_s < gap[0]) | (block.t_s > gap[1])
     _, result = _run(block[np.flatnonzero(keep)], [])
@@ -940,3 +947,17 @@ def test_a_rep_under_way_when_the_rest_shifts_goes_on(tmp_path, seed, settings):
     rows, _ = evaluate_file(labels, analyze(path))
     tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
+
+
+@pytest.mark.parametrize("seed", [11006, 17022])
+def test_circles_after_a_gap_that_hid_the_first_are_not_numbered_from_the_start(tmp_path,
+                                                                                 seed):
+    """Simulated persons 11006 and 17022: a gap hid most of the first circle (and
+    17022's second), with the knee pull seen before it. Numbered from the start, the
+    circles after the gap were placed half a circle off: one too many."""
+    from sensorcoach.evaluate import evaluate_file
+
+    path, labels = write_session(simulate(SimulationSettings(seed=seed)), tmp_path / "s.jsonl.gz")
+    rows, _ = evaluate_file(labels, analyze(path))
+    hug = next(r for r in rows if r.exercise == "knee_to_chest")
+    assert (hug.found_reps, hug.found_exercise) == (hug.truth_reps, "knee_to_chest")

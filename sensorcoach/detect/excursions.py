@@ -20,7 +20,7 @@ import numpy as np
 
 from .lift import LiftCheck
 from .rocking import (RockingCounter, circles_seen, first_flip_phase, rocking_count,
-                      seen_stretches, swing_flips)
+                      seen_stretches, sideways_swing_deg, swing_flips)
 from .settings import DetectorSettings
 from .vectors import DEG, angle_deg, median, normalise, principal_projection, turn_direction
 
@@ -445,16 +445,24 @@ class ExcursionDetector:
         settled in a real posture and rocking before the gap (a held bridge or tilt
         does not swing), and back near its centre, no further than its swings go?
         Rocking the live counter has not confirmed yet counts if the frames so far,
-        with hindsight, show circles."""
+        with hindsight, show circles, or if, settled in the posture, they swing across
+        the way it tilted by twice `rock_min_deg` (`sideways_swing_deg`: the first
+        circle under way; a held bridge sways under 1 deg)."""
         hug = self.rocking
         if self.state != self.EXCURSION or self.peak < self.s.small_excursion_deg:
             return False
+        settled = [x for t, x in zip(self.exc_t, self.exc_u) if hug and t >= hug.start_s]
         if hug is not None and hug.flips:
             centre, swing = normalise(hug.c), hug.env
         elif (self.exc_t[-1] - self.exc_t[0] >= self.s.rock_recount_min_s
               and self._recount_rocking(self.exc_t[0], self.exc_t[-1], self.peak, 0.0)):
             centre = normalise([sum(x[i] for x in self.exc_u) for i in range(3)])
             swing = max(angle_deg(x, centre) for x in self.exc_u[len(self.exc_u) // 2:])
+        elif settled and sideways_swing_deg(settled, self.base) >= 2.0 * self.s.rock_min_deg:
+            # Settled in the posture and swinging across the way it tilted (a bridge
+            # does not), though not yet for a whole swing: the first circle.
+            centre = normalise([sum(x[i] for x in settled) for i in range(3)])
+            swing = max(angle_deg(x, centre) for x in settled)
         else:
             return False
         return angle_deg(u, centre) <= 2.0 * swing + self.s.rock_min_deg

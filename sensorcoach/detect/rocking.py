@@ -93,6 +93,25 @@ def seen_stretches(times, max_gap_s: float) -> list[tuple[int, int]]:
     return out
 
 
+def sideways_swing_deg(dirs, base) -> float:
+    """How far the gravity directions `dirs` (a posture away from rest `base`) swing
+    across the way the posture tilted from rest, peak to peak, deg. Lifting into a
+    bridge and holding it turns the pelvis along that way only (sway under 1 deg);
+    rocking in a knee hug swings across it too."""
+    centre = normalise([sum(u[i] for u in dirs) for i in range(3)])
+    tilt = turn_direction(centre, base)
+    if tilt is None:
+        return 0.0
+    along = sum(tilt[i] * centre[i] for i in range(3))
+    way = normalise([tilt[i] - along * centre[i] for i in range(3)])
+    # Across: perpendicular to both the centre and the tilt's way at the centre.
+    across = (centre[1] * way[2] - centre[2] * way[1], centre[2] * way[0] - centre[0] * way[2],
+              centre[0] * way[1] - centre[1] * way[0])
+    sides = [math.asin(max(-1.0, min(1.0, sum(u[i] * across[i] for i in range(3))))) * DEG
+             for u in dirs]
+    return max(sides) - min(sides)
+
+
 def first_flip_phase(dirs, axis, base, h: float, swing: float) -> float:
     """Where in its circle, as a fraction of it, the first swing reversal of a knee
     hug comes. A circle starts from the posture at its least tilt and goes round: the
@@ -157,7 +176,9 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
     circles_before = sum(len(f) for f in flips_per)
     end_number = round(2.0 * (circles_before + last_phase - first_flip))
     end_offset = end_number - (len(flips_per[last]) - 1)
-    if start_seen or not end_seen:
+    # From the start only if the stretch with the start has reversals to count from
+    # (a gap may come before the first: the circle under way is then not placed).
+    if (start_seen and seen[0] == 0) or not end_seen:
         offsets = chained(seen)
         if end_seen and len(seen) > 1:
             offsets[last] = end_offset

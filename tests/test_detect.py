@@ -538,6 +538,9 @@ def _held_bridges(count=5, hold_s=8.0, rest_s=4.0):
     (2, (3.0, 7.0), 5),     # a bridge in the middle of the set
     (4, (2.0, 6.5), 5),     # the last, data back just before the lowering
     (2, (1.4, 9.0), 4),     # three quarters hidden: not guessed
+    (2, (2.6, 7.6), 5),     # 48% hidden, from rest to rest (the rep's edges, at 15% and
+                            # 30% of the peak, left out a tenth of it: 52% hidden)
+    (2, (2.0, 8.4), 4),     # 62% hidden
 ])
 def test_a_rep_the_link_cut_in_its_hold_is_one_rep_when_both_parts_add_up_to_half(
         which, hidden, counted):
@@ -545,7 +548,8 @@ def test_a_rep_the_link_cut_in_its_hold_is_one_rep_when_both_parts_add_up_to_hal
     in the hold of a long bridge and came back with the bridge still held. The part
     before the gap waited to see whether it went on; the part after, alone, was under
     half a bridge: neither counted. The two parts are one bridge, held through the
-    gap, seen more than half."""
+    gap, seen more than half. Persons 14013 and 18204: half is judged from rest to
+    rest, as the labels are; the rep's edges leave out a little of each end."""
     frames, reps = _held_bridges()
     start_s = reps[which][0]
     block = pitch_session(frames)

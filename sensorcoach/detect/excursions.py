@@ -30,6 +30,15 @@ LOWERED_FRACTION = 0.1
 #: A rep this many times larger than the set's typical rep starts another set (a
 #: bridge after pelvic tilts: ~25 vs ~9 deg), since within a set reps vary by +-30%.
 NEW_SET_RATIO = 2.2
+#: A rep's edges (`edge_fraction`, `return_fraction` of its peak) leave out the start
+#: of its way out and the end of its way back. People move smoothly (minimum jerk,
+#: Flash & Hogan 1985; a raised cosine gives nearly the same): a move reaches 15% of
+#: its travel at 27% of its time and 85% at 73%, so the unseen start lasts 0.59 times
+#: the 15-85% part; coming back, 30% is left at 64% of the time, so the end after the
+#: rep's end lasts 0.97 times the part from 85% left to 30% left.
+TOP_FRACTION = 0.85
+LEAD_PER_RISE = 0.59
+TAIL_PER_FALL = 0.97
 
 
 @dataclass
@@ -55,6 +64,10 @@ class RepCandidate:
     #: Which way the sensor turned from rest at the peak: the unit vector of the
     #: gravity direction's change there (sensor frame), None if unknown.
     direction: tuple | None = None
+    #: How long the way out from rest took before `start_s`, and the way back after
+    #: `end_s`, s (estimated: `_rep_from`); 0 where that way was not seen.
+    lead_s: float = 0.0
+    tail_s: float = 0.0
     #: Smaller than the start threshold, found because the rest before it was quiet
     #: (`ExcursionDetector._quiet_rep`).
     quiet: bool = False
@@ -792,7 +805,15 @@ def _rep_from(times, angles, s: DetectorSettings, done_at: float) -> RepCandidat
             start_i = i
             break
     held_from, held_to = _held_from_to(times, angles, peak_i, s.hold_speed_fraction)
-    return RepCandidate(times[start_i], times[-1], peak, times[held_from], times[held_to], done_at)
+    rep = RepCandidate(times[start_i], times[-1], peak, times[held_from], times[held_to], done_at)
+    # The way out from rest before the start edge, and back to rest after the end
+    # (`RepCandidate.lead_s`, `tail_s`), from how long the seen part of each way took.
+    near_top = [i for i, a in enumerate(angles) if a >= TOP_FRACTION * peak]
+    if angles[start_i] <= edge:
+        rep.lead_s = LEAD_PER_RISE * (times[near_top[0]] - times[start_i])
+    if angles[-1] <= s.return_fraction * peak:
+        rep.tail_s = TAIL_PER_FALL * (times[-1] - times[near_top[-1]])
+    return rep
 
 
 def _held_from_to(times, angles, peak_i: int, fraction: float) -> tuple[int, int]:

@@ -108,9 +108,18 @@ def _mostly_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
 
 
 def _half_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
-    seen_s = rep.seen_s
-    typical_s = _typical_s(rep, current)
-    return seen_s >= rep.unseen_s or (typical_s is not None and seen_s >= 0.5 * typical_s)
+    """Seen, from rest to rest (the ways out and back beyond the rep's edges count:
+    `RepCandidate.lead_s`, `tail_s`), no shorter than the gap; or, when the gap may
+    have outlasted the rep (it ended or began in the gap: not one rep across it),
+    at least half as long as the set's reps are, measured the same way."""
+    seen_s = rep.seen_s + rep.lead_s + rep.tail_s
+    if seen_s >= rep.unseen_s:
+        return True
+    if rep.spans_gap or _typical_s(rep, current) is None:
+        return False
+    typical_s = median([r.end_s - r.start_s + r.lead_s + r.tail_s
+                        for r in current.reps[-TYPICAL_OF_LAST:]])
+    return seen_s >= 0.5 * typical_s
 
 
 def _joined(cut: RepCandidate, rest: RepCandidate) -> RepCandidate:
@@ -120,7 +129,8 @@ def _joined(cut: RepCandidate, rest: RepCandidate) -> RepCandidate:
     higher = cut if cut.peak_deg >= rest.peak_deg else rest
     rep = RepCandidate(cut.start_s, rest.end_s, higher.peak_deg, cut.hold_start_s,
                        rest.hold_end_s, rest.detected_at_s, direction=higher.direction,
-                       unseen_s=rest.start_s - cut.end_s, spans_gap=True)
+                       unseen_s=rest.start_s - cut.end_s, spans_gap=True,
+                       lead_s=cut.lead_s, tail_s=rest.tail_s)
     held_across = cut.hold_end_s >= cut.end_s and rest.hold_start_s <= rest.start_s
     if not held_across:
         longer = max(cut, rest, key=lambda r: r.hold_s)

@@ -965,3 +965,17 @@ def test_circles_after_a_gap_that_hid_the_first_are_not_numbered_from_the_start(
     rows, _ = evaluate_file(labels, analyze(path))
     hug = next(r for r in rows if r.exercise == "knee_to_chest")
     assert (hug.found_reps, hug.found_exercise) == (hug.truth_reps, "knee_to_chest")
+
+
+def test_the_ends_of_two_reps_a_gap_cut_are_not_one_rep_held_through_it(tmp_path):
+    """Simulated person 18518 (25 Hz, accelerometer only): a 5 s gap from the hold of
+    one tilt into the next. The first's start and the second's end were joined as one
+    tilt held 7.6 s (the set's reps hold 2.5 s), not half seen: the second, more than
+    half seen, was lost."""
+    from sensorcoach.evaluate import evaluate_file
+
+    settings = SimulationSettings(seed=18518, odr_hz=25, gyro=False)
+    path, labels = write_session(simulate(settings), tmp_path / "s.jsonl.gz")
+    rows, _ = evaluate_file(labels, analyze(path))
+    tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
+    assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")

@@ -11,6 +11,8 @@ from .settings import DetectorSettings
 
 #: How many recent reps define "the person's own reps" in a set.
 TYPICAL_OF_LAST = 5
+#: Holds are timed to the 0.1 s frame, each end: a hold this much longer is no longer.
+HOLD_SLACK_S = 0.2
 #: Reps after a much larger one that tell whether it began a new set: two (the one
 #: right after it may be odd too), and no more, so a new set is announced soon.
 SPLIT_EVIDENCE = 2
@@ -138,6 +140,15 @@ def _joined(cut: RepCandidate, rest: RepCandidate) -> RepCandidate:
     return rep
 
 
+def _held_too_long(rep: RepCandidate, current: _OpenSet | None) -> bool:
+    """Would `rep` be held over twice as long as the set's reps are (by more than
+    a frame or two: holds are timed to the frame)?"""
+    if current is None or not current.reps:
+        return False
+    typical_hold_s = median([r.hold_s for r in current.reps[-TYPICAL_OF_LAST:]])
+    return rep.hold_s > 2.0 * typical_hold_s + HOLD_SLACK_S
+
+
 def _alike(a: RepCandidate, b: RepCandidate) -> bool:
     """Could `a` and `b` be reps of one set (`alike`)?"""
     return alike(a.peak_deg, a.direction, b.peak_deg, b.direction)
@@ -262,12 +273,14 @@ class SetBuilder:
             cut, current.cut = current.cut, None
             typical_s = _typical_s(cut, current)
             # Under way when data came back after the gap that cut the other.
+            joined = _joined(cut, rep)
             if (self._resumes(cut, rep.start_s) and _alike(cut, rep)
-                    and (typical_s is None or rep.end_s - cut.start_s <= 2.0 * typical_s)):
+                    and (typical_s is None or rep.end_s - cut.start_s <= 2.0 * typical_s)
+                    and not _held_too_long(joined, current)):
                 # Data came back in the middle of a rep like the cut one that, with it,
-                # would last no longer than two of the set's reps: one rep, through the
-                # gap.
-                rep = _joined(cut, rep)
+                # would last no longer than two of the set's reps, nor be held longer
+                # than two of their holds: one rep, through the gap.
+                rep = joined
             else:
                 # Data came back in the middle of one unlike it, or that would make it
                 # last over twice as long (two reps: the cut one ended in the gap), or

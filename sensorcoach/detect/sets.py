@@ -11,7 +11,8 @@ from .settings import DetectorSettings
 
 #: How many recent reps define "the person's own reps" in a set.
 TYPICAL_OF_LAST = 5
-#: Holds are timed to the 0.1 s frame, each end: a hold this much longer is no longer.
+#: A hold is timed to a frame (0.1 s) at each end: compared with another, this much
+#: longer is not yet longer (`_held_too_long`).
 HOLD_SLACK_S = 0.2
 #: Reps after a much larger one that tell whether it began a new set: two (the one
 #: right after it may be odd too), and no more, so a new set is announced soon.

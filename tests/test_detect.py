@@ -979,3 +979,24 @@ def test_the_ends_of_two_reps_a_gap_cut_are_not_one_rep_held_through_it(tmp_path
     rows, _ = evaluate_file(labels, analyze(path))
     tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
+
+
+def test_reps_before_a_knee_hug_are_not_the_start_of_the_set_after_it():
+    """The rule on reps before a longer pause (`test_two_reps_a_longer_pause_...`)
+    took two bridge-sized moves before a knee hug as the start of the bridges after
+    it: another set came between, so they are not."""
+    from sensorcoach.detect.excursions import RepCandidate, RockingCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for t in (5.0, 18.0):
+        builder.on_rep(RepCandidate(t, t + 8.5, 25.0, t + 1.5, t + 7.0, t + 8.6), out)
+    hug = RockingCandidate(30.0, 40.0, 30.5, 39.5, 30.0,
+                           [(31.0 + 3 * k, 34.0 + 3 * k, 34.1 + 3 * k) for k in range(3)])
+    builder.on_rocking(hug, out)
+    for i in range(5):
+        t = 44.0 + 13.0 * i
+        builder.on_rep(RepCandidate(t, t + 8.5, 25.0, t + 1.5, t + 7.0, t + 8.6), out)
+    builder.close(out)
+    assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == [
+        ("knee_to_chest", 3), ("hip_bridge", 5)]

@@ -554,9 +554,11 @@ class SetBuilder:
                         "reps": len(found)})
             self.few_before = reps
             return
-        if len(few_before) >= 2 and _start_of(few_before, reps, exercise, self.s):
+        if (len(few_before) >= 2 and _start_of(few_before, reps, exercise, self.s)
+                and not (self.sets and self.sets[-1]["end_s"] > few_before[-1].end_s)):
             # A couple of reps, a longer pause, then the set: its beginning (one alone
-            # may be a try or a fidget like the reps).
+            # may be a try or a fidget like the reps; and not if another set, a knee
+            # hug, came between).
             reps = few_before + reps
         result = {"exercise": exercise, "start_s": round(reps[0].start_s, 3),
                   "end_s": round(reps[-1].end_s, 3),

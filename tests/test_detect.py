@@ -1000,3 +1000,25 @@ def test_reps_before_a_knee_hug_are_not_the_start_of_the_set_after_it():
     builder.close(out)
     assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == [
         ("knee_to_chest", 3), ("hip_bridge", 5)]
+
+
+@pytest.mark.parametrize("peaks, sets", [
+    # a fidget, the first bridge, a fidget, then the bridges (person 18221)
+    ([7.0, 28.4, 8.2, 33.8, 30.5, 31.0, 29.5], [5]),
+    # settling moves of 2 deg, the first tilt, one more, then the tilts (person 17018)
+    ([2.1, 2.1, 7.2, 2.2, 4.9, 4.1, 4.6, 5.0, 5.6], [6]),
+])
+def test_the_first_rep_of_a_larger_set_past_a_fidget_starts_it(peaks, sets):
+    """Simulated persons 18221 and 17018: a much larger rep starts a new set with the
+    reps just before it like it, but only the run of them right before it. A fidget
+    after the set's first rep left that rep behind with the smaller moves: a false
+    set of three and one tilt lost (17018), one bridge lost (18221)."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for i, peak in enumerate(peaks):
+        t = 5.0 + 6.0 * i
+        builder.on_rep(RepCandidate(t, t + 3.0, peak, t + 1.0, t + 2.0, t + 3.1), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == sets

@@ -323,9 +323,7 @@ class SetBuilder:
                 # the last reps like it (fidgets, then the exercise got going); or one
                 # large rep of this set. It counts here until the reps after it tell
                 # (`_settle_split`).
-                begin = len(current.reps)
-                while begin and NEW_SET_RATIO * current.reps[begin - 1].peak_deg >= rep.peak_deg:
-                    begin -= 1
+                begin = _start_of_larger(current.reps, rep.peak_deg, typical, s)
                 if begin:
                     current.split_at, current.split_rep = begin, rep
                     current.split_typical_deg = typical
@@ -566,6 +564,28 @@ class SetBuilder:
                   "reps": [_rep_json(r, exercise) for r in reps]}
         self.sets.append(result)
         out.append({"type": "set_ended", "t_s": reps[-1].end_s, "set": result})
+
+
+def _start_of_larger(reps: list[RepCandidate], peak_deg: float, typical_deg: float,
+                     s: DetectorSettings) -> int:
+    """Where the last reps like a much larger rep of `peak_deg` (not over
+    NEW_SET_RATIO times smaller) begin, among a set's `reps` of `typical_deg`: the
+    run of them at the end, and before it any that are, like it, much larger than
+    the set's typical rep, past up to `min_set_reps` much smaller moves in a row
+    (fidgets between the first bridges after tilts)."""
+    begin = len(reps)
+    while begin and NEW_SET_RATIO * reps[begin - 1].peak_deg >= peak_deg:
+        begin -= 1
+    skipped = 0
+    for i in range(begin - 1, -1, -1):
+        r = reps[i]
+        if NEW_SET_RATIO * r.peak_deg >= peak_deg and r.peak_deg > NEW_SET_RATIO * typical_deg:
+            begin, skipped = i, 0
+        elif r.peak_deg * NEW_SET_RATIO < peak_deg and skipped < s.min_set_reps:
+            skipped += 1
+        else:
+            break
+    return begin
 
 
 def _start_of(few: list[RepCandidate], reps: list[RepCandidate], exercise: str,

@@ -1022,3 +1022,24 @@ def test_the_first_rep_of_a_larger_set_past_a_fidget_starts_it(peaks, sets):
         builder.on_rep(RepCandidate(t, t + 3.0, peak, t + 1.0, t + 2.0, t + 3.1), out)
     builder.close(out)
     assert [len(s["reps"]) for s in builder.sets] == sets
+
+
+@pytest.mark.parametrize("last_s, counted", [
+    (1.0, 6),       # a twitch 13 s after the set, over in 1 s: not a rep
+    (2.3, 7),       # a rep as long as the others after a long pause: the last rep
+])
+def test_a_twitch_apart_from_the_set_is_not_its_last_rep(last_s, counted):
+    """Simulated persons 9009 and 16003: a move 13-14 s after a set of tilts, within
+    the 15 s that keep a set going, over in half the time the tilts take: it was
+    counted as the set's last tilt."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for i in range(6):
+        t = 5.0 + 4.0 * i
+        builder.on_rep(RepCandidate(t, t + 2.3, 7.0, t + 0.9, t + 1.4, t + 2.4), out)
+    t = 5.0 + 4.0 * 5 + 2.3 + 13.5
+    builder.on_rep(RepCandidate(t, t + last_s, 7.0, t + 0.3, t + 0.4, t + last_s + 0.1), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == [counted]

@@ -527,6 +527,7 @@ class SetBuilder:
         reps = [r for r in reps if r.peak_deg >= self.s.relative_min_peak * typical]
         reps = [r for r in reps if not _turned_against(r, reps)]
         reps = _one_level_of_alternating(reps)
+        reps = _without_lone_twitches(reps, self.s)
         exercise = classify(reps, self.s)
         last = self.sets[-1] if self.sets else None
 
@@ -564,6 +565,25 @@ class SetBuilder:
                   "reps": [_rep_json(r, exercise) for r in reps]}
         self.sets.append(result)
         out.append({"type": "set_ended", "t_s": reps[-1].end_s, "set": result})
+
+
+def _without_lone_twitches(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandidate]:
+    """A set's reps without a first or last one that stands apart from the others by
+    a long pause (half the pause that ends a set) and is over in under half the
+    time the set's reps take: a fidget or a twitch on the way to or from the set."""
+    if len(reps) <= s.min_set_reps:
+        return reps
+    typical_s = median([r.end_s - r.start_s for r in reps])
+
+    def lone(rep, neighbour):
+        pause = max(rep.start_s - neighbour.end_s, neighbour.start_s - rep.end_s)
+        return pause >= 0.5 * s.set_gap_s and rep.end_s - rep.start_s < 0.5 * typical_s
+
+    if lone(reps[0], reps[1]):
+        reps = reps[1:]
+    if lone(reps[-1], reps[-2]):
+        reps = reps[:-1]
+    return reps
 
 
 def _start_of_larger(reps: list[RepCandidate], peak_deg: float, typical_deg: float,

@@ -47,6 +47,10 @@ SIMULATED = {
     "front 18301-30": (18301, 30, dict(placement="front")),
     "poor radio 18401-30": (18401, 30, dict(radio="poor")),
     "25 Hz no gyro 18501-30": (18501, 30, dict(odr_hz=25, gyro=False)),
+    # Generated at the end of that session, to measure its changes on new people
+    # (19101 then showed a knee hug read as a held rep: fixed, its only change).
+    "seeds 19001-30": (19001, 30, {}),
+    "restless 19101-30": (19101, 30, dict(behaviour="restless")),
     # One condition each, pushed to an end of its range (new people, 20 each).
     "25 Hz, any mount 16001-20": (16001, 20, dict(odr_hz=25, mount="random")),
     "200 Hz, restless 16001-20": (16001, 20, dict(odr_hz=200, behaviour="restless")),

@@ -1043,3 +1043,18 @@ def test_a_twitch_apart_from_the_set_is_not_its_last_rep(last_s, counted):
     builder.on_rep(RepCandidate(t, t + last_s, 7.0, t + 0.3, t + 0.4, t + last_s + 0.1), out)
     builder.close(out)
     assert [len(s["reps"]) for s in builder.sets] == [counted]
+
+
+def test_a_knee_hug_after_a_shift_is_not_read_as_a_held_rep(tmp_path):
+    """Simulated person 19101 (restless): a shift of position before a knee hug, then
+    after the hug settled back at the rest before the shift. Read against that rest
+    with hindsight (reps held longer than the shift rule waits), the whole hug was a
+    rep, and it and the bridges after it made a set of bridges."""
+    from sensorcoach.evaluate import evaluate_file
+
+    settings = SimulationSettings(seed=19101, behaviour="restless")
+    path, labels = write_session(simulate(settings), tmp_path / "s.jsonl.gz")
+    rows, _ = evaluate_file(labels, analyze(path))
+    assert [(r.exercise, r.found_exercise, r.found_reps == r.truth_reps) for r in rows
+            if r.exercise != "pelvic_tilt"] == [("knee_to_chest", "knee_to_chest", True),
+                                                ("hip_bridge", "hip_bridge", True)]

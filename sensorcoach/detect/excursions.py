@@ -446,6 +446,10 @@ class ExcursionDetector:
                     if self.left_rest is not None:
                         # About the shifted rest: taken back if the shift was a held rep.
                         self.left_rest.reps_about_shift.append(candidate)
+                else:
+                    # A knee hug since the shift: coming back to the rest before it is
+                    # no sign of held reps (read against it, the hug would be one).
+                    self.left_rest = self.long_held = None
             self.state = self.REST
             self.armed = False
             self.disarmed_low = a

@@ -51,6 +51,9 @@ SIMULATED = {
     # (19101 then showed a knee hug read as a held rep: fixed, its only change).
     "seeds 19001-30": (19001, 30, {}),
     "restless 19101-30": (19101, 30, dict(behaviour="restless")),
+    # ... and after that fix, measured only.
+    "seeds 19201-30": (19201, 30, {}),
+    "no gyro, restless 19301-30": (19301, 30, dict(gyro=False, behaviour="restless")),
     # One condition each, pushed to an end of its range (new people, 20 each).
     "25 Hz, any mount 16001-20": (16001, 20, dict(odr_hz=25, mount="random")),
     "200 Hz, restless 16001-20": (16001, 20, dict(odr_hz=200, behaviour="restless")),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .lift import LiftCheck
+from .quiet import QuietMove, QuietRest
 from .rocking import (RockingCounter, circles_seen, first_flip_phase, rocking_count,
                       seen_stretches, sideways_swing_deg, swing_flips)
 from .settings import DetectorSettings
@@ -69,7 +70,7 @@ class RepCandidate:
     lead_s: float = 0.0
     tail_s: float = 0.0
     #: Smaller than the start threshold, found because the rest before it was quiet
-    #: (`ExcursionDetector._quiet_rep`).
+    #: (quiet.py).
     quiet: bool = False
 
     @property
@@ -95,23 +96,6 @@ class RockingCandidate:
     @property
     def posture_s(self) -> float:
         return max(0.0, self.posture_end_s - self.posture_start_s)
-
-
-@dataclass
-class _QuietMove:
-    """A move from a quiet rest's centre, frame by frame (`ExcursionDetector._quiet_rep`)."""
-    centre: tuple
-    #: How far from the centre it had to go to begin, deg.
-    floor: float
-    t: list = field(default_factory=list)
-    u: list = field(default_factory=list)
-    #: Angle from the centre per frame, deg.
-    a: list = field(default_factory=list)
-
-    def add(self, t_s: float, u) -> None:
-        self.t.append(t_s)
-        self.u.append(u)
-        self.a.append(angle_deg(u, self.centre))
 
 
 @dataclass
@@ -142,11 +126,8 @@ class ExcursionDetector:
         self.still_sum = [0.0, 0.0, 0.0]
         #: Recent (t, angle) while resting, to find where a rep started.
         self.pre = deque(maxlen=int(round(3.0 / settings.frame_s)))
-        #: (t, angle, u) of the last resting frames, for `_quiet_rest`.
-        self.rest_frames = deque(maxlen=int(round(
-            (settings.quiet_span_s + settings.quiet_ramp_s) / settings.frame_s)) + 2)
-        #: A move smaller than the start threshold after a quiet rest (`_quiet_rep`).
-        self.quiet: _QuietMove | None = None
+        #: Moves smaller than the start threshold after a quiet rest (quiet.py).
+        self.quiet = QuietRest(settings)
         #: (speed, t, u) while settling, for the fallback baseline.
         self.settling = deque(maxlen=int(round(settings.settle_fallback_s / settings.frame_s)))
         self.typical_peak_deg = 0.0          # set by the set builder: the set's own reps
@@ -163,7 +144,7 @@ class ExcursionDetector:
         self._reset_excursion()
 
     def _reset_excursion(self):
-        self.quiet = None
+        self.quiet.reset()
         self.exc_t: list[float] = []
         self.exc_a: list[float] = []
         self.exc_u: list = []
@@ -187,63 +168,13 @@ class ExcursionDetector:
     def start_threshold_deg(self) -> float:
         return max(self.s.min_start_deg, self.s.relative_start * self.typical_peak_deg)
 
-    def _quiet_rest(self, t_s: float, a: float):
-        """The rest just before this frame, if it was quiet enough for a move smaller
-        than the start threshold to stand clear of it: (its centre, how far from it a
-        move must go), else None. That rest is the `quiet_span_s` before the last
-        `quiet_ramp_s` (a small move's way up), all of it resting frame after frame."""
-        s = self.s
-        since = t_s - s.quiet_ramp_s
-        step = 1.5 * s.frame_s
-        frames = [f for f in self.rest_frames if f[0] >= since - s.quiet_span_s - step]
-        # Resting frame after frame from then until this frame (no excursion, no gap).
-        if (not frames or frames[0][0] > since - s.quiet_span_s + step
-                or t_s - frames[-1][0] > step
-                or any(later[0] - earlier[0] > step
-                       for earlier, later in zip(frames, frames[1:]))):
-            return None
-        rest = [f for f in frames if f[0] <= since]
-        # The move is at most this far from the rest's centre (which lies among the
-        # rest's directions): too small to pass any floor, nothing more to compute.
-        if a + max(f[1] for f in rest) <= s.quiet_min_start_deg:
-            return None
-        centre = normalise([sum(f[2][i] for f in rest) for i in range(3)])
-        wander = max(angle_deg(f[2], centre) for f in rest)
-        return centre, max(s.quiet_min_start_deg, s.quiet_ratio * wander)
-
-    def _quiet_rep(self, t_s, u, a, threshold, done_at, out) -> None:
-        """A rep too small to start an excursion, after a quiet rest (`_quiet_rest`):
-        a move from the rest's centre by more than `quiet_ratio` times the rest
-        wandered, that comes back within `shift_small_s`. Measured from that centre."""
-        s = self.s
-        move = self.quiet
-        if move is None:
-            quiet = self._quiet_rest(t_s, a) if self.armed else None
-            if quiet is None:
-                return
-            centre, floor = quiet
-            if floor >= threshold or angle_deg(u, centre) <= floor:
-                return
-            # With its way up, from the last resting frames.
-            self.quiet = move = _QuietMove(centre, floor)
-            for t, _, x in self.rest_frames:
-                if t > t_s - s.quiet_ramp_s:
-                    move.add(t, x)
-            move.add(t_s, u)
-            out.append({"type": "rep_started", "t_s": t_s})
-            return
-        move.add(t_s, u)
-        if t_s - move.t[0] > s.shift_small_s:
-            self.quiet = None               # not back: a shift of position, not a rep
-            return
-        peak_i = max(range(len(move.a)), key=move.a.__getitem__)
-        if move.a[-1] >= max(s.return_fraction * move.a[peak_i], 0.6 * move.floor):
-            return
-        self.quiet = None
-        rep = _rep_from(move.t, move.a, s, done_at)
-        rep.direction = turn_direction(move.u[peak_i], move.centre)
+    def _quiet_rep(self, move: QuietMove, done_at: float, out: list) -> None:
+        """A move smaller than the start threshold came back after a quiet rest
+        (quiet.py): a rep, measured from that rest's centre, if long enough."""
+        rep = _rep_from(move.t, move.a, self.s, done_at)
+        rep.direction = turn_direction(move.u[move.peak_i], move.centre)
         rep.quiet = True
-        if rep.end_s - rep.start_s >= s.min_rep_s:
+        if rep.end_s - rep.start_s >= self.s.min_rep_s:
             out.append(rep)
             self.lift.add_rep(rep, move.t, move.a, move.u)
             if self.left_rest is not None:
@@ -372,7 +303,7 @@ class ExcursionDetector:
                 self.armed = a < threshold or a > self.disarmed_low + threshold
             if self.armed and a > threshold:
                 self.state = self.EXCURSION
-                announced = self.quiet is not None          # begun as a small move
+                announced = self.quiet.moving               # begun as a small move
                 self._reset_excursion()
                 self.unseen_s = self.unseen_before_s
                 if not announced:
@@ -383,9 +314,12 @@ class ExcursionDetector:
                     # drift, and a settling shift of position).
                     k = dt / (s.baseline_follow_s + dt)
                     self.base = normalise([b[i] + k * (u[i] - b[i]) for i in range(3)])
-                self._quiet_rep(t_s, u, a, threshold, done_at, out)
+                began, small_move = self.quiet.step(t_s, u, a, self.armed, threshold)
+                if began:
+                    out.append({"type": "rep_started", "t_s": t_s})
+                if small_move is not None:
+                    self._quiet_rep(small_move, done_at, out)
                 self.pre.append((t_s, a))
-                self.rest_frames.append((t_s, a, u))
                 return
 
         # --- in an excursion ---

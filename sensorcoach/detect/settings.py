@@ -54,7 +54,7 @@ class DetectorSettings:
     #: ~1.2 deg peak to peak.
     min_start_deg: float = 1.8
     #: ... but after a quiet rest a smaller move that comes back is a rep too
-    #: (`excursions.ExcursionDetector._quiet_rep`): one going `quiet_ratio` times
+    #: (quiet.py): one going `quiet_ratio` times
     #: further from the rest's centre than the rest wandered from it in the
     #: `quiet_span_s` before the move's last `quiet_ramp_s`, and at least
     #: `quiet_min_start_deg`. Such reps count half towards a set's three

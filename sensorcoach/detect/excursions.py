@@ -23,7 +23,8 @@ from .quiet import QuietMove, QuietRest
 from .rocking import (RockingCounter, circles_seen, first_flip_phase, rocking_count,
                       seen_stretches, sideways_swing_deg, swing_flips)
 from .settings import DetectorSettings
-from .vectors import DEG, angle_deg, median, normalise, principal_projection, turn_direction
+from .vectors import (DEG, angle_deg, mean_direction, median, normalise, principal_projection,
+                      turn_direction)
 
 #: The live hold timer stops when the angle falls fast and has lost this fraction of
 #: the peak: the lowering has begun (a jolt of the frame means is brief and small).
@@ -136,9 +137,6 @@ class ExcursionDetector:
         self.disarmed_low = 0.0              # lowest angle since the last rep ended
         self.unseen_before_s = 0.0           # length of a gap just before this frame
         self.left_rest: _LeftRest | None = None
-        #: A rep under way against the new rest when a shift re-based (`_rescan`):
-        #: (times, angles, directions, the rest frames before it), or None.
-        self.open_after_shift: tuple | None = None
         #: The last rep found that way: the person holds reps like it that long.
         self.long_held: RepCandidate | None = None
         self._reset_excursion()
@@ -407,12 +405,12 @@ class ExcursionDetector:
             centre, swing = normalise(hug.c), hug.env
         elif (self.exc_t[-1] - self.exc_t[0] >= self.s.rock_recount_min_s
               and self._recount_rocking(self.exc_t[0], self.exc_t[-1], self.peak, 0.0)):
-            centre = normalise([sum(x[i] for x in self.exc_u) for i in range(3)])
+            centre = mean_direction(self.exc_u)
             swing = max(angle_deg(x, centre) for x in self.exc_u[len(self.exc_u) // 2:])
         elif settled and sideways_swing_deg(settled, self.base) >= 2.0 * self.s.rock_min_deg:
             # Settled in the posture and swinging across the way it tilted (a bridge
             # does not), though not yet for a whole swing: the first circle.
-            centre = normalise([sum(x[i] for x in settled) for i in range(3)])
+            centre = mean_direction(settled)
             swing = max(angle_deg(x, centre) for x in settled)
         else:
             return False
@@ -438,7 +436,7 @@ class ExcursionDetector:
         real: they are found again against the new rest, and one still under way
         (the shift fired at its top) goes on as the excursion in progress."""
         came_back = self._reps_since_left_rest(done_at)
-        self.open_after_shift = None
+        opened = None
         if came_back:
             left, self.left_rest = self.left_rest, None
             if left.reps_about_shift:
@@ -450,14 +448,14 @@ class ExcursionDetector:
         else:
             left = _LeftRest(self.base, self.pre[0][0] if self.pre else self.exc_t[0])
             self.base = new_base
-            left.reps_about_shift = self._rescan(done_at) if rescan else []
+            if rescan:
+                left.reps_about_shift, opened = self._rescan(done_at)
             out.extend(left.reps_about_shift)
             self.left_rest = left
         self.lift.new_epoch(t_s)
         self.state = self.REST
         self.pre.clear()
         self._reset_excursion()
-        opened, self.open_after_shift = self.open_after_shift, None
         if opened is not None:
             # A rep was under way from the new rest (the shift fired at its top): it
             # goes on, from where it left that rest.
@@ -561,32 +559,31 @@ class ExcursionDetector:
             self.hold_reported = held
             out.append({"type": "hold_progress", "t_s": t_s, "hold_s": round(held, 1)})
 
-    def _rescan(self, done_at: float) -> list[RepCandidate]:
-        """Tilt-style reps among the open excursion's frames, against the current base.
+    def _rescan(self, done_at: float) -> tuple[list[RepCandidate], tuple | None]:
+        """Tilt-style reps among the open excursion's frames, against the current base,
+        and a rep still under way at their end, as clear of noise (twice the start
+        threshold): (times, angles, directions, the rest frames since the last rep
+        found), or None.
 
         Against the new base the excursion's first frames may already be above the
         start threshold, which hides a rep it began with: read with the rest before it
-        too, such a rep counts if it stands clear of noise (twice the threshold). A
-        rep still under way at the end, as clear of noise, is kept in
-        `open_after_shift`."""
+        too, such a rep counts if it stands clear of noise (twice the threshold)."""
         angles, reps, open_from = self._scan_against(self.exc_t, self.exc_u, self.base, done_at)
+        opened = None
         if open_from is not None and max(angles[open_from:]) >= 2.0 * self.start_threshold_deg:
-            # A rep under way from the new rest, clear of noise: it goes on (`_shift`),
-            # with the rest since the last rep found before it.
             rest_from = reps[-1].end_s if reps else -math.inf
-            self.open_after_shift = (
-                self.exc_t[open_from:], angles[open_from:], self.exc_u[open_from:],
-                [(t, a) for t, a in zip(self.exc_t[:open_from], angles[:open_from])
-                 if t >= rest_from])
+            opened = (self.exc_t[open_from:], angles[open_from:], self.exc_u[open_from:],
+                      [(t, a) for t, a in zip(self.exc_t[:open_from], angles[:open_from])
+                       if t >= rest_from])
         frames = self.lift.frames_since(self.pre[0][0]) if self.pre else []
         if not frames or frames[0][0] > self.exc_t[0] or frames[-1][0] < self.exc_t[-1]:
-            return reps
+            return reps, opened
         first = reps[0].start_s if reps else math.inf
         lead = [r for r in self._scan_against([t for t, _ in frames], [u for _, u in frames],
                                               self.base, done_at)[1]
                 if r.end_s > self.exc_t[0] and r.end_s <= first
                 and r.peak_deg >= 2.0 * self.start_threshold_deg]
-        return lead[:1] + reps
+        return lead[:1] + reps, opened
 
     def _scan_against(self, times, dirs, base, done_at: float):
         """Tilt-style reps among frames (times, gravity directions) against rest `base`

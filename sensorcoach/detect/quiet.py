@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from .settings import DetectorSettings
-from .vectors import angle_deg, normalise
+from .vectors import angle_deg, mean_direction
 
 
 @dataclass
@@ -107,6 +107,6 @@ class QuietRest:
         # rest's directions): too small to pass any floor, nothing more to compute.
         if a + max(f[1] for f in rest) <= s.quiet_min_start_deg:
             return None
-        centre = normalise([sum(f[2][i] for f in rest) for i in range(3)])
+        centre = mean_direction([f[2] for f in rest])
         wander = max(angle_deg(f[2], centre) for f in rest)
         return centre, max(s.quiet_min_start_deg, s.quiet_ratio * wander)

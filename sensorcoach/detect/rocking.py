@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from .settings import DetectorSettings
-from .vectors import DEG, median, normalise, turn_direction
+from .vectors import DEG, mean_direction, median, normalise, turn_direction
 
 
 class RockingCounter:
@@ -93,17 +93,27 @@ def seen_stretches(times, max_gap_s: float) -> list[tuple[int, int]]:
     return out
 
 
+def _tilt_way(dirs, base):
+    """The centre of a posture's gravity directions `dirs`, and the way it tilted from
+    rest `base` there (a unit vector across the centre direction, in the plane of the
+    swings); None if the centre is at rest."""
+    centre = mean_direction(dirs)
+    tilt = turn_direction(centre, base)
+    if tilt is None:
+        return None
+    along = sum(tilt[i] * centre[i] for i in range(3))
+    return centre, normalise([tilt[i] - along * centre[i] for i in range(3)])
+
+
 def sideways_swing_deg(dirs, base) -> float:
     """How far the gravity directions `dirs` (a posture away from rest `base`) swing
     across the way the posture tilted from rest, peak to peak, deg. Lifting into a
     bridge and holding it turns the pelvis along that way only (sway under 1 deg);
     rocking in a knee hug swings across it too."""
-    centre = normalise([sum(u[i] for u in dirs) for i in range(3)])
-    tilt = turn_direction(centre, base)
-    if tilt is None:
+    tilted = _tilt_way(dirs, base)
+    if tilted is None:
         return 0.0
-    along = sum(tilt[i] * centre[i] for i in range(3))
-    way = normalise([tilt[i] - along * centre[i] for i in range(3)])
+    centre, way = tilted
     # Across: perpendicular to both the centre and the tilt's way at the centre.
     across = (centre[1] * way[2] - centre[2] * way[1], centre[2] * way[0] - centre[0] * way[2],
               centre[0] * way[1] - centre[1] * way[0])
@@ -119,14 +129,11 @@ def first_flip_phase(dirs, axis, base, h: float, swing: float) -> float:
     head-to-tail (pitch) one a quarter in. Rocking mostly sideways (the main axis of
     the swings across the way the hug tilted the pelvis from rest) gives the first;
     along it, the second. The hysteresis (`h` of `swing`) delays each reversal."""
-    centre = normalise([sum(u[i] for u in dirs) for i in range(3)])
-    tilt = turn_direction(centre, base)
+    tilted = _tilt_way(dirs, base)
     delay = math.asin(min(1.0, h / swing)) / (2 * math.pi) if swing > 0 else 0.0
-    if tilt is None:
+    if tilted is None:
         return 0.5 + delay
-    # The tilt's way in the plane of the swings (across the centre direction).
-    along = sum(tilt[i] * centre[i] for i in range(3))
-    way = normalise([tilt[i] - along * centre[i] for i in range(3)])
+    _, way = tilted
     sideways = abs(sum(float(axis[i]) * way[i] for i in range(3))) < math.cos(math.pi / 4)
     return (0.5 if sideways else 0.25) + delay
 

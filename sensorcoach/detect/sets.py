@@ -384,10 +384,10 @@ class SetBuilder:
         current = self.open
         if current is None or current.split_at is None:
             return
-        if not any(r is current.split_rep for r in current.reps):
+        big_i = next((i for i, r in enumerate(current.reps) if r is current.split_rep), None)
+        if big_i is None:
             current.split_at = current.split_rep = None     # taken back (`retract`)
             return
-        big_i = next(i for i, r in enumerate(current.reps) if r is current.split_rep)
         after = current.reps[big_i + 1:]
         if len(after) < SPLIT_EVIDENCE and not ending:
             return
@@ -625,8 +625,9 @@ def _split_by_exercise(reps: list[RepCandidate], s: DetectorSettings) -> list[li
     second run of at least `min_set_reps` each whose typical reps differ by
     NEW_SET_RATIO and that are different exercises (tilts soon after bridges, the
     first just over the 45% of a bridge that keeps a rep in the set: each was taken
-    in as the set's typical rep came down); else one. Of such splits, the one that leaves each run most
-    alike (least squared spread of the log sizes about each run's mean)."""
+    in as the set's typical rep came down); else one. Of such splits, the one that
+    leaves each run most alike (least squared spread of the log sizes about each
+    run's mean)."""
     n, k_min = len(reps), s.min_set_reps
     logs = [math.log(max(r.peak_deg, 1e-6)) for r in reps]
 

@@ -36,6 +36,11 @@ def normalise(v):
     return (v[0] / n, v[1] / n, v[2] / n)
 
 
+def mean_direction(dirs):
+    """The mean of unit vectors `dirs`, as a unit vector (a centre of directions)."""
+    return normalise([sum(u[i] for u in dirs) for i in range(3)])
+
+
 def median(values):
     ordered = sorted(values)
     n = len(ordered)

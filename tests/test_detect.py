@@ -746,16 +746,25 @@ def test_reps_that_take_turns_going_two_ways_are_one_per_pair():
     assert [len(s["reps"]) for s in builder.sets] == [14]
 
 
+def _evaluated(tmp_path, **settings):
+    """`sensorcoach evaluate`'s per-set rows for a simulated session."""
+    from sensorcoach.evaluate import evaluate_file
+
+    path, labels = write_session(simulate(SimulationSettings(**settings)),
+                                 tmp_path / "s.jsonl.gz")
+    return evaluate_file(labels, analyze(path))[0]
+
+
+def _row(rows, exercise):
+    return next(r for r in rows if r.exercise == exercise)
+
+
 def test_a_rep_an_excursion_began_with_counts_when_it_turns_out_a_shift(tmp_path):
     """Simulated person 7003: resting 4 deg off the baseline (still settling), two
     tilts that came back only to that level; the shift rule re-based after 6 s and
     read the excursion again against the new rest, but its first frames were above
     the start threshold already, so the first tilt (12 deg) was not found."""
-    from sensorcoach.evaluate import evaluate_file
-
-    path, labels = write_session(simulate(SimulationSettings(seed=7003)), tmp_path / "s.jsonl.gz")
-    rows, _ = evaluate_file(labels, analyze(path))
-    tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
+    tilts = _row(_evaluated(tmp_path, seed=7003), "pelvic_tilt")
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
 
 
@@ -778,12 +787,8 @@ def test_no_shift_of_rest_while_the_sensor_is_on_the_way_back(tmp_path):
     6 s shift rule fired during the tilt's lowering (the smoothed speed that says
     "still" lags a quick move) and took a point on the way down for rest: the tilt
     was lost."""
-    from sensorcoach.evaluate import evaluate_file
-
-    settings = SimulationSettings(seed=10017, gyro=False, sensor_quality="cheap", placement="back")
-    path, labels = write_session(simulate(settings), tmp_path / "s.jsonl.gz")
-    rows, _ = evaluate_file(labels, analyze(path))
-    tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
+    rows = _evaluated(tmp_path, seed=10017, gyro=False, sensor_quality="cheap", placement="back")
+    tilts = _row(rows, "pelvic_tilt")
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
 
 
@@ -944,12 +949,7 @@ def test_a_rep_under_way_when_the_rest_shifts_goes_on(tmp_path, seed, settings):
     rule fired at the top of a tilt, re-based to the lowest dip before it, and the
     tilt, under way against the new rest, was lost (16001: with it the set, split in
     two by the longer pause)."""
-    from sensorcoach.evaluate import evaluate_file
-
-    path, labels = write_session(simulate(SimulationSettings(seed=seed, **settings)),
-                                 tmp_path / "s.jsonl.gz")
-    rows, _ = evaluate_file(labels, analyze(path))
-    tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
+    tilts = _row(_evaluated(tmp_path, seed=seed, **settings), "pelvic_tilt")
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
 
 
@@ -959,11 +959,7 @@ def test_circles_after_a_gap_that_hid_the_first_are_not_numbered_from_the_start(
     """Simulated persons 11006 and 17022: a gap hid most of the first circle (and
     17022's second), with the knee pull seen before it. Numbered from the start, the
     circles after the gap were placed half a circle off: one too many."""
-    from sensorcoach.evaluate import evaluate_file
-
-    path, labels = write_session(simulate(SimulationSettings(seed=seed)), tmp_path / "s.jsonl.gz")
-    rows, _ = evaluate_file(labels, analyze(path))
-    hug = next(r for r in rows if r.exercise == "knee_to_chest")
+    hug = _row(_evaluated(tmp_path, seed=seed), "knee_to_chest")
     assert (hug.found_reps, hug.found_exercise) == (hug.truth_reps, "knee_to_chest")
 
 
@@ -972,12 +968,7 @@ def test_the_ends_of_two_reps_a_gap_cut_are_not_one_rep_held_through_it(tmp_path
     one tilt into the next. The first's start and the second's end were joined as one
     tilt held 7.6 s (the set's reps hold 2.5 s), not half seen: the second, more than
     half seen, was lost."""
-    from sensorcoach.evaluate import evaluate_file
-
-    settings = SimulationSettings(seed=18518, odr_hz=25, gyro=False)
-    path, labels = write_session(simulate(settings), tmp_path / "s.jsonl.gz")
-    rows, _ = evaluate_file(labels, analyze(path))
-    tilts = next(r for r in rows if r.exercise == "pelvic_tilt")
+    tilts = _row(_evaluated(tmp_path, seed=18518, odr_hz=25, gyro=False), "pelvic_tilt")
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
 
 
@@ -1050,11 +1041,7 @@ def test_a_knee_hug_after_a_shift_is_not_read_as_a_held_rep(tmp_path):
     after the hug settled back at the rest before the shift. Read against that rest
     with hindsight (reps held longer than the shift rule waits), the whole hug was a
     rep, and it and the bridges after it made a set of bridges."""
-    from sensorcoach.evaluate import evaluate_file
-
-    settings = SimulationSettings(seed=19101, behaviour="restless")
-    path, labels = write_session(simulate(settings), tmp_path / "s.jsonl.gz")
-    rows, _ = evaluate_file(labels, analyze(path))
+    rows = _evaluated(tmp_path, seed=19101, behaviour="restless")
     assert [(r.exercise, r.found_exercise, r.found_reps == r.truth_reps) for r in rows
             if r.exercise != "pelvic_tilt"] == [("knee_to_chest", "knee_to_chest", True),
                                                 ("hip_bridge", "hip_bridge", True)]

@@ -93,6 +93,11 @@ class QuietRest:
         move must go), else None. That rest is the `quiet_span_s` before the last
         `quiet_ramp_s` (a small move's way up), all of it resting frame after frame."""
         s = self.s
+        # The move is at most this far from the rest's centre (which lies among the
+        # rest's directions, all among these frames): too small to pass any floor,
+        # nothing more to compute (most resting frames, so checked first).
+        if not self.frames or a + max(f[1] for f in self.frames) <= s.quiet_min_start_deg:
+            return None
         since = t_s - s.quiet_ramp_s
         step = 1.5 * s.frame_s
         frames = [f for f in self.frames if f[0] >= since - s.quiet_span_s - step]
@@ -103,8 +108,6 @@ class QuietRest:
                        for earlier, later in zip(frames, frames[1:]))):
             return None
         rest = [f for f in frames if f[0] <= since]
-        # The move is at most this far from the rest's centre (which lies among the
-        # rest's directions): too small to pass any floor, nothing more to compute.
         if a + max(f[1] for f in rest) <= s.quiet_min_start_deg:
             return None
         centre = mean_direction([f[2] for f in rest])

@@ -6,7 +6,8 @@ import pytest
 
 from sensorcoach.detect import SessionAnalyzer
 from sensorcoach.detect import DetectorSettings
-from sensorcoach.detect.lift import _fits_lowered, _Reading, height_fit_cm, vertical_travel_cm
+from sensorcoach.detect.lift import (_fits_lowered, _Reading, _returns_raised,
+                                     _transitions_lowered, height_fit_cm, vertical_travel_cm)
 from sensorcoach.simulate import SimulationSettings, simulate, write_session
 from sensorcoach.source import open_source
 
@@ -93,6 +94,21 @@ def test_whole_rep_fits_overturn_only_when_bridge_sized_and_agreed(fits_cm, lowe
     readings = [_Reading(candidate=None, top_from_s=0.0, top_to_s=0.0, deepest_u=(0, 0, 1),
                          peak_deg=20.0, fit_cm=f) for f in fits_cm]
     assert _fits_lowered(readings, DetectorSettings()) is lowered
+
+
+@pytest.mark.parametrize("out_cm, back_cm, raised", [
+    ((1.7, 6.5, -5.5), (7.2, 3.0, 6.0), True),     # a sagging hold spoils the ways down
+    ((-6.0, -7.0, -5.0), (6.0, 7.0, 5.0), True),   # both ways agree
+    ((1.0, -1.0, 0.5), (1.5, 1.9, 1.2), False),    # pelvic-tilt sized
+    ((1.7, 6.5, -5.5), (7.2, -3.0, 6.0), False),   # one went down coming back
+])
+def test_ways_back_up_overturn_when_all_rose_by_bridge_sized_travel(out_cm, back_cm, raised):
+    readings = [_Reading(candidate=None, top_from_s=0.0, top_to_s=0.0, deepest_u=(0, 0, 1),
+                         peak_deg=20.0, out_cm=o, back_cm=b) for o, b in zip(out_cm, back_cm)]
+    settings = DetectorSettings()
+    assert _returns_raised(readings, settings) is raised
+    # The ways down and back together say so only when they agree.
+    assert _transitions_lowered(readings, settings) is (raised and max(out_cm) < 0.0)
 
 
 def _bridges(tmp_path, seed, reps=8):

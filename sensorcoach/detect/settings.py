@@ -127,7 +127,10 @@ class DetectorSettings:
     #: were lowerings to the real rest. Bridges raise a hip sensor 10-20 cm and a thigh
     #: sensor 2-13 cm; a pelvic tilt moves a hip sensor by under ~1 cm. Measured: the
     #: MEx participants whose held bridge was taken for rest read 5.1-16 cm; the most
-    #: any three simulated pelvic-tilt reps in a row read was 1.9 cm.
+    #: any three simulated pelvic-tilt reps in a row read was 1.9 cm. The same floor
+    #: serves the ways back up alone (all up, median): at most 1.4 cm for three
+    #: simulated tilts in a row and 1.9 cm for MEx tilts; 6.0 cm for MEx person 20's
+    #: lowerings from a held bridge, whose ways down a sagging hold spoils.
     lift_min_cm: float = 3.0
     #: One rep's travel can misread by ~3 cm (a fidget in a transition); three agree.
     lift_reps: int = 3

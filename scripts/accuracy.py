@@ -54,6 +54,14 @@ SIMULATED = {
     # ... and after that fix, measured only.
     "seeds 19201-30": (19201, 30, {}),
     "no gyro, restless 19301-30": (19301, 30, dict(gyro=False, behaviour="restless")),
+    # Generated in the session of 2026-12-02 before its detection changes, to find
+    # what fails when every hard condition comes at once, and at untried rates and
+    # placements.
+    "all hard 20001-30": (20001, 30, dict(gyro=False, mount="random", behaviour="restless",
+                                          radio="poor", sensor_quality="cheap",
+                                          walking=True)),
+    "50 Hz, back 20101-30": (20101, 30, dict(odr_hz=50, placement="back")),
+    "left hip, link drops 20201-30": (20201, 30, dict(placement="left_hip", disconnects=2)),
     # One condition each, pushed to an end of its range (new people, 20 each).
     "25 Hz, any mount 16001-20": (16001, 20, dict(odr_hz=25, mount="random")),
     "200 Hz, restless 16001-20": (16001, 20, dict(odr_hz=200, behaviour="restless")),

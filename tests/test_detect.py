@@ -1045,3 +1045,26 @@ def test_a_knee_hug_after_a_shift_is_not_read_as_a_held_rep(tmp_path):
     assert [(r.exercise, r.found_exercise, r.found_reps == r.truth_reps) for r in rows
             if r.exercise != "pelvic_tilt"] == [("knee_to_chest", "knee_to_chest", True),
                                                 ("hip_bridge", "hip_bridge", True)]
+
+
+@pytest.mark.parametrize("rest_deg, tilt_deg", [
+    (3.5, 8.5),      # the first rest was taken while still settling (MEx person 20)
+    (5.0, 13.0),     # a restless shift of 5 deg, then tilts of 8 deg about it
+])
+def test_tilts_about_a_rest_off_the_one_found_count_once_it_is_rested_in(rest_deg, tilt_deg):
+    """After the first tilt the person comes back, not to the rest found before it, but
+    to one `rest_deg` off (too far for the tilt to end), and rests there, still, 4.5 s
+    between tilts held 3 s. Tilt-sized or not, the excursion never ended and all the
+    tilts were one rep, or rocking. Once they have rested there and tilted as far
+    again, that is rest: each tilt is a rep."""
+    frames = [(0.0, 0.0), (10.0, 0.0)]
+    t = 10.0
+    for _ in range(6):
+        frames += [(t + 1.0, tilt_deg), (t + 4.0, tilt_deg), (t + 5.0, rest_deg),
+                   (t + 9.5, rest_deg)]
+        t += 9.5
+    frames.append((t + 10.0, rest_deg))
+    block = pitch_session(frames)
+    _, result = _run(block, [])
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 6)]
+    assert _run(block, list(range(0, len(block), 613)))[1] == result

@@ -110,6 +110,23 @@ class _LeftRest:
     reps_about_shift: list[RepCandidate] = field(default_factory=list)
 
 
+@dataclass
+class _StillDip:
+    """A run of still frames low in an excursion (under `small_excursion_deg`), after
+    it had been high: where the person may have come to rest, off the rest they
+    left (`ExcursionDetector._settled_in_dip`)."""
+    from_s: float
+    #: The excursion's peak when the run began, deg.
+    peak_before_deg: float
+    lowest_deg: float
+    lowest_u: tuple
+    #: Sum of the run's angles and how many, for their mean.
+    angle_sum_deg: float
+    frames: int = 1
+    #: Highest the excursion went since the run ended, deg.
+    rose_after_deg: float = 0.0
+
+
 class ExcursionDetector:
     SETTLING, REST, EXCURSION = "settling", "rest", "excursion"
 
@@ -148,6 +165,8 @@ class ExcursionDetector:
         self.exc_u: list = []
         self.live_circles: list[float] = []       # detected_at of circles counted live
         self.peak = 0.0
+        self.still_run: _StillDip | None = None    # the run of still frames under way
+        self.still_dip: _StillDip | None = None    # the last one long enough to rest in
         self.high_since = None
         self.rocking: RockingCounter | None = None
         self.hold_reported = 0.0
@@ -330,12 +349,22 @@ class ExcursionDetector:
         if a > s.posture_change_deg or duration > s.max_excursion_s:
             self._abort("posture change" if a > s.posture_change_deg else "too long")
             return
+        self._follow_still_dip(t_s, u, a, still)
         flips = len(self.rocking.flips) if self.rocking else 0
         rocking = flips >= s.rock_min_flips and self._in_posture(t_s)
         rate = self._angle_rate_dps()
         # The smoothed speed that says "still" lags a quick lowering by a few frames:
         # a person on the way back (turning as fast as a move) is not settled anywhere.
         turning = rate is not None and abs(rate) >= s.still_speed_dps
+        if (duration >= s.shift_small_s and still and not turning
+                and not self._held_as_before(u) and self._settled_in_dip()):
+            # Came down from a top to well under half of it, rested there still, and
+            # rose as high again: reps about a rest that is off the one found (a
+            # restless shift between reps, a first rest taken while still settling).
+            # Rocking counts no more: a knee hug's swings dip 15-50%, never resting
+            # that low. Rest is where they rested.
+            self._shift(self.still_dip.lowest_u, t_s, done_at, out, rescan=True)
+            return
         if (duration >= s.shift_small_s and not rocking and still and not turning
                 and not self._held_as_before(u)):
             window = [i for i, t in enumerate(self.exc_t) if t >= t_s - s.shift_small_s]
@@ -388,6 +417,37 @@ class ExcursionDetector:
             self.pre.clear()
             self.pre.append((t_s, a))
             self._reset_excursion()
+
+    def _follow_still_dip(self, t_s: float, u, a: float, still: bool) -> None:
+        """Keep `still_run` and `still_dip` up to date with this excursion frame."""
+        s = self.s
+        dip = self.still_dip
+        if dip is not None and self.still_run is not dip:
+            dip.rose_after_deg = max(dip.rose_after_deg, a)
+        run = self.still_run
+        if not still or a >= s.small_excursion_deg:
+            self.still_run = None
+            return
+        if run is None:
+            self.still_run = _StillDip(t_s, self.peak, a, u, a)
+            return
+        run.angle_sum_deg += a
+        run.frames += 1
+        if a < run.lowest_deg:
+            run.lowest_deg, run.lowest_u = a, u
+        if t_s - run.from_s >= s.settle_s:
+            # Still as long as it takes to find a rest: the latest such run speaks.
+            self.still_dip = run
+
+    def _settled_in_dip(self) -> bool:
+        """Did the excursion come down from a top to a still rest under half of it
+        (`still_dip`), and rise as high again since?"""
+        dip = self.still_dip
+        if dip is None or dip is self.still_run:
+            return False
+        return (dip.peak_before_deg >= 0.8 * self.peak
+                and dip.angle_sum_deg / dip.frames <= 0.5 * self.peak
+                and dip.rose_after_deg >= 0.8 * self.peak)
 
     def _still_hugging(self, u) -> bool:
         """Is `u` (just after a link gap) within the knee hug the excursion was in:

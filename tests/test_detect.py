@@ -1068,3 +1068,39 @@ def test_tilts_about_a_rest_off_the_one_found_count_once_it_is_rested_in(rest_de
     _, result = _run(block, [])
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 6)]
     assert _run(block, list(range(0, len(block), 613)))[1] == result
+
+
+def test_tilts_from_a_shift_held_still_count_from_it(tmp_path):
+    """Simulated person 14016 (poor radio): the first rest was found while they still
+    settled, then they lay still 3 deg off it for 5 s and began tilts of 7 deg from
+    there, resting under a second between them. The excursion began by settling
+    there: that was rest. Its first two tilts were one rep from the rest before."""
+    tilts = _row(_evaluated(tmp_path, seed=14016, radio="poor", disconnects=3), "pelvic_tilt")
+    assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
+
+
+def test_a_tilt_from_a_shift_that_a_gap_cut_is_judged_from_the_shift():
+    """Tilts of 8 deg, a restless shift of 4 deg held still 4 s, then a tilt from it
+    that the link cut 0.8 s into its way up (as simulated person 19312): little of it
+    was seen, so it does not count. Judged from the rest before the shift, the 4 s
+    held there were its way up: most of it seen."""
+    frames = [(0.0, 0.0), (10.0, 0.0)]
+    t = 10.0
+    for _ in range(4):
+        frames += [(t + 1.0, 8.0), (t + 3.0, 8.0), (t + 4.0, 0.0), (t + 6.0, 0.0)]
+        t += 6.0
+    frames += [(t + 0.5, 4.0), (t + 4.5, 4.0)]
+    t += 4.5
+    gap_from_s = t + 0.8
+    frames += [(t + 1.0, 12.0), (t + 3.0, 12.0), (t + 4.0, 4.0), (t + 6.0, 4.0)]
+    t += 6.0
+    for _ in range(4):
+        frames += [(t + 1.0, 12.0), (t + 3.0, 12.0), (t + 4.0, 4.0), (t + 6.0, 4.0)]
+        t += 6.0
+    frames.append((t + 10.0, 4.0))
+    block = pitch_session(frames)
+    seen = (block.t_s < gap_from_s) | (block.t_s >= gap_from_s + 5.0)
+    _, result = _run(block[seen], [])
+    reps = [r for s in result["sets"] for r in s["reps"]]
+    assert len(reps) == 8
+    assert not any(r["start_s"] < gap_from_s < r["end_s"] + 5.0 for r in reps)

@@ -118,11 +118,15 @@ class _StillDip:
     from_s: float
     #: The excursion's peak when the run began, deg.
     peak_before_deg: float
-    lowest_deg: float
-    lowest_u: tuple
-    #: Sum of the run's angles and how many, for their mean.
+    #: Sums of the run's angles and gravity directions, and how many frames: their
+    #: mean level and where the person rested (its centre).
     angle_sum_deg: float
+    u_sum: list
     frames: int = 1
+
+    @property
+    def centre_u(self) -> tuple:
+        return normalise(self.u_sum)
     #: Highest the excursion went since the run ended, deg.
     rose_after_deg: float = 0.0
 
@@ -226,6 +230,11 @@ class ExcursionDetector:
             # Back in the same knee hug, it goes on (the circles are counted again with
             # hindsight over the whole posture when it ends).
             carried = self._still_hugging(u)
+            if not carried and self.state == self.EXCURSION and self._settled_in_dip():
+                # Rested off the rest found before the gap, then rose: the rep the gap
+                # cut began there (as `_settled_in_dip` re-bases without a gap).
+                self._shift(self.still_dip.centre_u, self.exc_t[-1], done_at, out,
+                            rescan=True)
             if not carried and self.state == self.EXCURSION and self.exc_t:
                 candidate = self._finish(self.exc_t[-1], done_at, cut_at_end=True)
                 if isinstance(candidate, RockingCandidate):
@@ -363,7 +372,7 @@ class ExcursionDetector:
             # restless shift between reps, a first rest taken while still settling).
             # Rocking counts no more: a knee hug's swings dip 15-50%, never resting
             # that low. Rest is where they rested.
-            self._shift(self.still_dip.lowest_u, t_s, done_at, out, rescan=True)
+            self._shift(self.still_dip.centre_u, t_s, done_at, out, rescan=True)
             return
         if (duration >= s.shift_small_s and not rocking and still and not turning
                 and not self._held_as_before(u)):
@@ -429,12 +438,12 @@ class ExcursionDetector:
             self.still_run = None
             return
         if run is None:
-            self.still_run = _StillDip(t_s, self.peak, a, u, a)
+            self.still_run = _StillDip(t_s, self.peak, a, list(u))
             return
         run.angle_sum_deg += a
+        for i in range(3):
+            run.u_sum[i] += u[i]
         run.frames += 1
-        if a < run.lowest_deg:
-            run.lowest_deg, run.lowest_u = a, u
         if t_s - run.from_s >= s.settle_s:
             # Still as long as it takes to find a rest: the latest such run speaks.
             self.still_dip = run
@@ -445,9 +454,16 @@ class ExcursionDetector:
         dip = self.still_dip
         if dip is None or dip is self.still_run:
             return False
-        return (dip.peak_before_deg >= 0.8 * self.peak
-                and dip.angle_sum_deg / dip.frames <= 0.5 * self.peak
-                and dip.rose_after_deg >= 0.8 * self.peak)
+        level_deg = dip.angle_sum_deg / dip.frames
+        came_down = dip.peak_before_deg >= 0.8 * self.peak
+        # ... or the excursion began by settling there (nothing higher before it): a
+        # shift of a few degrees held still, then a rep from it.
+        began_there = dip.peak_before_deg <= 1.25 * level_deg
+        # Rose clear of noise above that rest, as the rescan asks of the rep under
+        # way (`_rescan`): twice the start threshold.
+        return ((came_down or began_there) and level_deg <= 0.5 * self.peak
+                and dip.rose_after_deg >= 0.8 * self.peak
+                and dip.rose_after_deg - level_deg >= 2.0 * self.start_threshold_deg)
 
     def _still_hugging(self, u) -> bool:
         """Is `u` (just after a link gap) within the knee hug the excursion was in:

@@ -1104,3 +1104,38 @@ def test_a_tilt_from_a_shift_that_a_gap_cut_is_judged_from_the_shift():
     reps = [r for s in result["sets"] for r in s["reps"]]
     assert len(reps) == 8
     assert not any(r["start_s"] < gap_from_s < r["end_s"] + 5.0 for r in reps)
+
+
+@pytest.mark.parametrize("back_at_s, rest_end_s, counted", [
+    (12.0, 16.5, 6),    # the two would make one bridge of 16 s, the set's last 7 s: two
+    (8.0, 10.0, 5),     # ... of 9.5 s: one, held through the gap
+])
+def test_the_first_bridge_a_gap_cut_waits_for_the_next_to_tell_one_from_two(
+        back_at_s, rest_end_s, counted):
+    """All-hard simulated person 20012: the link dropped in the hold of a set's first
+    bridge and came back in the hold of the second. With no rep yet to tell how long
+    the set's last, the two parts were taken for one bridge held through the gap; the
+    next bridge tells."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    def bridge(start_s, end_s, unseen_s=0.0, cut_open=False):
+        rep = _rep_turning(start_s, 22.0, TILT_WAY)
+        rep.end_s, rep.unseen_s, rep.cut_open = end_s, unseen_s, cut_open
+        rep.hold_start_s, rep.hold_end_s = start_s + 1.2, end_s - 1.2
+        rep.detected_at_s = end_s + 0.1
+        return rep
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    gap_from_s = 5.5
+    cut = bridge(0.5, gap_from_s, back_at_s - gap_from_s, cut_open=True)
+    cut.hold_end_s = gap_from_s                         # still held as the gap began
+    builder.on_rep(cut, out)
+    builder.on_gap(back_at_s, back_at_s - gap_from_s)
+    rest = bridge(back_at_s, rest_end_s, back_at_s - gap_from_s)
+    rest.hold_start_s = back_at_s                       # still held as data came back
+    builder.on_rep(rest, out)
+    for i in range(4):                                  # 7 s bridges, 2 s between
+        start_s = rest_end_s + 2.0 + 9.0 * i
+        builder.on_rep(bridge(start_s, start_s + 7.0), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == [counted]

@@ -63,6 +63,9 @@ class _OpenSet:
     #: A rep a gap hid the start of, before any rep of the set to judge it by (how
     #: long the set's reps last): the first rep decides (`_settle_undecided`).
     undecided: RepCandidate | None = None
+    #: A rep a gap cut and the part seen when data came back, before any rep of the
+    #: set: one rep through the gap, or two? The first rep decides (`_settle_unjoined`).
+    unjoined: tuple[RepCandidate, RepCandidate] | None = None
     _typical: float = 0.0
     _typical_of: list = field(default_factory=list)     # the reps it was found from
 
@@ -267,6 +270,10 @@ class SetBuilder:
     def on_rep(self, rep: RepCandidate, out: list) -> None:
         s = self.s
         current = self.open
+        if current and current.unjoined is not None and not (
+                rep.start_s - current.unjoined[1].end_s <= s.set_gap_s
+                and _alike(rep, current.unjoined[1])):
+            self._join_unjoined(out)            # nothing like them near to tell
         if current and current.reps and self._paused(rep.start_s):
             self.close(out)
             current = None
@@ -275,6 +282,11 @@ class SetBuilder:
             typical_s = _typical_s(cut, current)
             # Under way when data came back after the gap that cut the other.
             joined = _joined(cut, rep)
+            if (not current.reps and self._resumes(cut, rep.start_s) and _alike(cut, rep)
+                    and not rep.cut_open):
+                # The set's first: nothing yet to tell how long its reps last.
+                current.unjoined = (cut, rep)
+                return
             if (self._resumes(cut, rep.start_s) and _alike(cut, rep)
                     and (typical_s is None or rep.end_s - cut.start_s <= 2.0 * typical_s)
                     and not _held_too_long(joined, current)):
@@ -357,8 +369,41 @@ class SetBuilder:
         current.active_until_s = -math.inf
         current.reps.append(rep)
         self._announce(rep, len(current.reps), out)
+        self._settle_unjoined(out)
         self._settle_undecided(out)
         self._settle_split(out)
+
+    def _settle_unjoined(self, out: list) -> None:
+        """A rep a gap cut, and the part seen after it, before the set's first rep:
+        with that rep to tell how long one lasts (and is held), one rep through the
+        gap if it would last no longer than two of them nor be held longer than two
+        of their holds, else two; each counts (first, late) if half seen."""
+        current = self.open
+        pair, current.unjoined = current.unjoined, None
+        if pair is None or len(current.reps) != 1:
+            return
+        cut, rest = pair
+        joined = _joined(cut, rest)
+        typical_s = _typical_s(cut, current)
+        if ((typical_s is None or joined.end_s - joined.start_s <= 2.0 * typical_s)
+                and not _held_too_long(joined, current)):
+            parts = [joined]
+        else:
+            cut.cut_open = False
+            parts = [cut, rest]
+        kept = [r for r in parts if _half_seen(r, current)]
+        if kept:
+            current.reps[:0] = kept
+            out.append({"type": "set_recounted", "t_s": current.reps[-1].detected_at_s,
+                        "count": len(current.reps),
+                        "exercise": classify(current.reps, self.s)})
+
+    def _join_unjoined(self, out: list) -> None:
+        """No rep came to tell (`_settle_unjoined`): one rep through the gap, as when
+        a rep of the set would not have lasted too long so joined."""
+        cut, rest = self.open.unjoined
+        self.open.unjoined = None
+        self.on_rep(_joined(cut, rest), out)
 
     def _settle_undecided(self, out: list) -> None:
         """A rep a link gap hid the start of, before the set's first rep: with that rep
@@ -501,6 +546,8 @@ class SetBuilder:
         out.append({"type": "set_ended", "t_s": cand.end_s, "set": result})
 
     def close(self, out: list) -> None:
+        if self.open and self.open.unjoined is not None:
+            self._join_unjoined(out)
         if self.open and self.open.cut is not None:
             # Nothing came after the rep a gap cut to tell whether it went on: it
             # happened, at least once.

@@ -62,6 +62,12 @@ SIMULATED = {
                                           walking=True)),
     "50 Hz, back 20101-30": (20101, 30, dict(odr_hz=50, placement="back")),
     "left hip, link drops 20201-30": (20201, 30, dict(placement="left_hip", disconnects=2)),
+    # ... and after its first changes, to measure them on new people.
+    "seeds 21001-30": (21001, 30, {}),
+    "front, no gyro, restless 21101-30": (21101, 30, dict(placement="front", gyro=False,
+                                                          behaviour="restless")),
+    "25 Hz, cheap, poor radio 21201-30": (21201, 30, dict(odr_hz=25, sensor_quality="cheap",
+                                                          radio="poor")),
     # One condition each, pushed to an end of its range (new people, 20 each).
     "25 Hz, any mount 16001-20": (16001, 20, dict(odr_hz=25, mount="random")),
     "200 Hz, restless 16001-20": (16001, 20, dict(odr_hz=200, behaviour="restless")),

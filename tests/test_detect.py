@@ -1139,3 +1139,26 @@ def test_the_first_bridge_a_gap_cut_waits_for_the_next_to_tell_one_from_two(
         builder.on_rep(bridge(start_s, start_s + 7.0), out)
     builder.close(out)
     assert [len(s["reps"]) for s in builder.sets] == [counted]
+
+
+@pytest.mark.parametrize("before, sets", [
+    ([1.8, 2.6, 2.4], [8]),             # settling moves after a knee hug: not a set
+    ([1.8, 2.6, 2.4, 2.2], [4, 8]),     # more than a set's fewest: a set of small tilts
+    ([4.0, 4.4, 4.2], [3, 8]),          # not much smaller than the tilts after them
+])
+def test_a_few_much_smaller_moves_just_before_a_set_are_not_a_set(before, sets):
+    """Front-mounted, restless simulated person 21130: after a knee hug, three moves of
+    2-2.6 deg (settling), then 4 s later tilts of 7-11 deg. The much larger tilts
+    began a set of their own, and the three made a set too."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    peaks = before + [10.9, 9.3, 8.4, 7.4, 7.8, 7.0, 7.8, 7.0]
+    start = 2.0
+    for i, peak in enumerate(peaks):
+        start += 6.0 if i == len(before) else 3.0
+        builder.on_rep(RepCandidate(start, start + 2.0, peak, start + 0.8, start + 1.2,
+                                    start + 2.1), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == sets

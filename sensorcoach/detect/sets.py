@@ -128,6 +128,20 @@ def _half_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
     return seen_s >= 0.5 * typical_s
 
 
+def _fidgets_before(before: list[RepCandidate], started: list[RepCandidate],
+                    s: DetectorSettings) -> bool:
+    """Are `before`, the reps left when a set of much larger ones split off after
+    them, no more than a set's fewest, much smaller than those (as a set's own reps
+    must be: `relative_min_peak`), of the same exercise and too soon before them to
+    be a set of their own (settling moves before the set began)?"""
+    if not before or len(before) > s.min_set_reps:
+        return False
+    typical = median([r.peak_deg for r in started])
+    return (median([r.peak_deg for r in before]) < s.relative_min_peak * typical
+            and started[0].start_s - before[-1].end_s <= s.set_gap_s
+            and classify(before, s) == classify(started, s))
+
+
 def _joined(cut: RepCandidate, rest: RepCandidate) -> RepCandidate:
     """One rep from the part a link gap cut (`cut`) and the part seen when data came
     back (`rest`). Held through the gap when the first part was still held as the
@@ -445,6 +459,9 @@ class SetBuilder:
                 return                      # one large rep: the set goes on
         started = current.reps[begin:]
         self.retract(started, started[-1].detected_at_s, out)
+        before = current.reps
+        if _fidgets_before(before, started, self.s):
+            self.retract(before, started[-1].detected_at_s, out)
         self.close(out)
         self._open_with(started, out)
 

@@ -1162,3 +1162,24 @@ def test_a_few_much_smaller_moves_just_before_a_set_are_not_a_set(before, sets):
                                     start + 2.1), out)
     builder.close(out)
     assert [len(s["reps"]) for s in builder.sets] == sets
+
+
+@pytest.mark.parametrize("shaken", [False, True])
+def test_a_rep_before_lying_down_is_not_the_start_of_the_set_after(shaken):
+    """25 Hz simulated person 16002: a tilt-like move while still standing, then lying
+    down (shaking the sensor on the way, `shaken`), then tilts 14 s after that move:
+    it was counted as the set's first tilt. Another posture came between."""
+    frames = [(0.0, 80.0), (2.0, 80.0), (3.0, 88.0), (4.0, 80.0), (5.0, 80.0), (7.0, 0.0),
+              (12.0, 0.0)]
+    t = 12.0
+    for _ in range(6):
+        frames += [(t + 1.0, 8.0), (t + 2.0, 8.0), (t + 3.0, 0.0), (t + 5.0, 0.0)]
+        t += 5.0
+    frames.append((t + 10.0, 0.0))
+    block = pitch_session(frames)
+    if shaken:
+        shake = (block.t_s >= 4.5) & (block.t_s < 7.0)
+        block.acc_g[shake] += np.random.default_rng(1).normal(0.0, 0.4, (shake.sum(), 3))
+    _, result = _run(block, [])
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 6)]
+    assert result["sets"][0]["start_s"] > 12.0

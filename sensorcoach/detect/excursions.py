@@ -283,7 +283,12 @@ class ExcursionDetector:
             elif self.base is None:          # the fallback is only for the first rest
                 self.settling.append((self.speed, t_s, u))
             if still and t_s - self.still_since >= s.settle_s:
-                self.base = normalise(self.still_sum)
+                rest = normalise(self.still_sum)
+                if self.base is not None and angle_deg(rest, self.base) > s.posture_change_deg:
+                    # Settled in another posture (lay down after standing, sat up):
+                    # what came before is over.
+                    out.append({"type": "posture_change", "t_s": t_s})
+                self.base = rest
             elif self.base is None and self._settle_fallback(s, dt):
                 # Never yet still since the session began, but moving within exercise
                 # range of one orientation (quick reps, brief rests): rest provisionally
@@ -320,6 +325,7 @@ class ExcursionDetector:
             threshold = self.start_threshold_deg
             if a > s.posture_change_deg:
                 self._abort("posture change")
+                out.append({"type": "posture_change", "t_s": t_s})
                 return
             if not self.armed:
                 # Back near rest: the next excursion may start. Or rising again by a
@@ -357,6 +363,8 @@ class ExcursionDetector:
             self.peak = a
         if a > s.posture_change_deg or duration > s.max_excursion_s:
             self._abort("posture change" if a > s.posture_change_deg else "too long")
+            if a > s.posture_change_deg:
+                out.append({"type": "posture_change", "t_s": t_s})
             return
         self._follow_still_dip(t_s, u, a, still)
         flips = len(self.rocking.flips) if self.rocking else 0

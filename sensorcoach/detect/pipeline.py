@@ -83,6 +83,8 @@ class SessionAnalyzer:
                         sets.on_rocking_rep(item, out)
                     elif item["type"] == "retract":
                         sets.retract(item["reps"], times[i], out)
+                    elif item["type"] == "posture_change":
+                        sets.on_posture_change(out)
                     else:
                         if item["type"] == "data_gap":
                             sets.on_gap(item["t_s"], item["duration_s"])

@@ -253,6 +253,9 @@ class SetBuilder:
         self.leftover: list[RepCandidate] = []
         #: The reps of the last closed set if too few to be one (`_start_of`).
         self.few_before: list[RepCandidate] = []
+        #: A posture change came since the last set ended: reps after it are not
+        #: that set's end (`_finish_set`).
+        self.posture_changed = False
 
     @property
     def typical_peak_deg(self) -> float:
@@ -274,6 +277,13 @@ class SetBuilder:
         last_s = max(current.reps[-1].end_s, current.active_until_s,
                      current.cut.end_s if current.cut else -math.inf)
         return now_s - last_s - current.gap_s > self.s.set_gap_s
+
+    def on_posture_change(self, out: list) -> None:
+        """The person sat up, got up or rolled over: what came before is over. No set
+        goes on across it, and no reps before it start or end one after it."""
+        self.close(out)
+        self.leftover, self.few_before = [], []
+        self.posture_changed = True
 
     def on_gap(self, t_s: float, duration_s: float) -> None:
         """Data came back at `t_s` after a link gap of `duration_s`."""
@@ -542,7 +552,7 @@ class SetBuilder:
         self.rocking_live = 0
         reps = [{"start_s": round(a, 3), "end_s": round(b, 3), "detected_at_s": round(d, 3)}
                 for a, b, d in cand.circles]
-        last = self.sets[-1] if self.sets else None
+        last = self.sets[-1] if self.sets and not self.posture_changed else None
         if (last is not None and last["exercise"] == "knee_to_chest"
                 and cand.start_s - last["end_s"] <= self.s.set_gap_s):
             # The same knee hug, interrupted (a link gap): one set.
@@ -560,6 +570,7 @@ class SetBuilder:
                   "posture_end_s": round(cand.posture_end_s, 3),
                   "peak_deg": round(cand.peak_deg, 1), "reps": reps}
         self.sets.append(result)
+        self.posture_changed = False
         out.append({"type": "set_ended", "t_s": cand.end_s, "set": result})
 
     def close(self, out: list) -> None:
@@ -593,7 +604,7 @@ class SetBuilder:
         reps = _one_level_of_alternating(reps)
         reps = _without_lone_twitches(reps, self.s)
         exercise = classify(reps, self.s)
-        last = self.sets[-1] if self.sets else None
+        last = self.sets[-1] if self.sets and not self.posture_changed else None
 
         def few_after_last(reps):
             """Fewer than a set, of the last set's exercise, soon after it ended."""
@@ -628,6 +639,7 @@ class SetBuilder:
                   "peak_deg": round(median([r.peak_deg for r in reps]), 1),
                   "reps": [_rep_json(r, exercise) for r in reps]}
         self.sets.append(result)
+        self.posture_changed = False
         out.append({"type": "set_ended", "t_s": reps[-1].end_s, "set": result})
 
 

@@ -112,9 +112,9 @@ class _LeftRest:
 
 @dataclass
 class _StillDip:
-    """A run of still frames low in an excursion (under `small_excursion_deg`), after
-    it had been high: where the person may have come to rest, off the rest they
-    left (`ExcursionDetector._settled_in_dip`)."""
+    """A run of still frames low in an excursion (under `small_excursion_deg`): where
+    the person may have come to rest, off the rest they left, after a top or before
+    any (`ExcursionDetector._settled_in_dip`)."""
     from_s: float
     #: The excursion's peak when the run began, deg.
     peak_before_deg: float
@@ -123,12 +123,16 @@ class _StillDip:
     angle_sum_deg: float
     u_sum: list
     frames: int = 1
+    #: Highest the excursion went since the run ended, deg.
+    rose_after_deg: float = 0.0
+
+    @property
+    def level_deg(self) -> float:
+        return self.angle_sum_deg / self.frames
 
     @property
     def centre_u(self) -> tuple:
         return normalise(self.u_sum)
-    #: Highest the excursion went since the run ended, deg.
-    rose_after_deg: float = 0.0
 
 
 class ExcursionDetector:
@@ -361,10 +365,12 @@ class ExcursionDetector:
         duration = t_s - self.exc_t[0]
         if a > self.peak:
             self.peak = a
-        if a > s.posture_change_deg or duration > s.max_excursion_s:
-            self._abort("posture change" if a > s.posture_change_deg else "too long")
-            if a > s.posture_change_deg:
-                out.append({"type": "posture_change", "t_s": t_s})
+        if a > s.posture_change_deg:
+            self._abort("posture change")
+            out.append({"type": "posture_change", "t_s": t_s})
+            return
+        if duration > s.max_excursion_s:
+            self._abort("too long")
             return
         self._follow_still_dip(t_s, u, a, still)
         flips = len(self.rocking.flips) if self.rocking else 0
@@ -462,16 +468,17 @@ class ExcursionDetector:
         dip = self.still_dip
         if dip is None or dip is self.still_run:
             return False
-        level_deg = dip.angle_sum_deg / dip.frames
+        # The fractions are the small-shift rule's (`_dips`): "as high" is within a
+        # fifth (reps of a set vary by about that), "well down" is under half.
         came_down = dip.peak_before_deg >= 0.8 * self.peak
-        # ... or the excursion began by settling there (nothing higher before it): a
-        # shift of a few degrees held still, then a rep from it.
-        began_there = dip.peak_before_deg <= 1.25 * level_deg
+        # ... or the excursion began by settling there (nothing higher before it than
+        # "as high" allows): a shift of a few degrees held still, then a rep from it.
+        began_there = dip.peak_before_deg <= dip.level_deg / 0.8
         # Rose clear of noise above that rest, as the rescan asks of the rep under
         # way (`_rescan`): twice the start threshold.
-        return ((came_down or began_there) and level_deg <= 0.5 * self.peak
+        return ((came_down or began_there) and dip.level_deg <= 0.5 * self.peak
                 and dip.rose_after_deg >= 0.8 * self.peak
-                and dip.rose_after_deg - level_deg >= 2.0 * self.start_threshold_deg)
+                and dip.rose_after_deg - dip.level_deg >= 2.0 * self.start_threshold_deg)
 
     def _still_hugging(self, u) -> bool:
         """Is `u` (just after a link gap) within the knee hug the excursion was in:

@@ -404,7 +404,7 @@ class SetBuilder:
         of their holds, else two; each counts (first, late) if half seen."""
         current = self.open
         pair, current.unjoined = current.unjoined, None
-        if pair is None or len(current.reps) != 1:
+        if pair is None:
             return
         cut, rest = pair
         joined = _joined(cut, rest)
@@ -423,8 +423,8 @@ class SetBuilder:
                         "exercise": classify(current.reps, self.s)})
 
     def _join_unjoined(self, out: list) -> None:
-        """No rep came to tell (`_settle_unjoined`): one rep through the gap, as when
-        a rep of the set would not have lasted too long so joined."""
+        """No rep like them came soon enough to tell (`_settle_unjoined`), or the set
+        ends: one rep through the gap, as with nothing to judge it by."""
         cut, rest = self.open.unjoined
         self.open.unjoined = None
         self.on_rep(_joined(cut, rest), out)
@@ -497,7 +497,10 @@ class SetBuilder:
     def _open_with(self, reps: list[RepCandidate], out: list) -> _OpenSet:
         """Open a new set that starts with `reps` (found before it was known to be
         one), announcing each."""
+        before = self.open
         self.open = _OpenSet(reps=reps)
+        if before is not None and not before.reps:
+            self.open.unjoined = before.unjoined        # still to be told (`on_rep`)
         for i, r in enumerate(reps, start=1):
             self._announce(r, i, out)
         return self.open

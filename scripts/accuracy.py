@@ -68,6 +68,11 @@ SIMULATED = {
                                                           behaviour="restless")),
     "25 Hz, cheap, poor radio 21201-30": (21201, 30, dict(odr_hz=25, sensor_quality="cheap",
                                                           radio="poor")),
+    # ... and late in that session, after its changes, measured only.
+    "seeds 22001-30": (22001, 30, {}),
+    "restless 22101-30": (22101, 30, dict(behaviour="restless")),
+    "left hip, no gyro, any mount 22201-30": (22201, 30, dict(placement="left_hip", gyro=False,
+                                                              mount="random")),
     # One condition each, pushed to an end of its range (new people, 20 each).
     "25 Hz, any mount 16001-20": (16001, 20, dict(odr_hz=25, mount="random")),
     "200 Hz, restless 16001-20": (16001, 20, dict(odr_hz=200, behaviour="restless")),

@@ -1183,3 +1183,31 @@ def test_a_rep_before_lying_down_is_not_the_start_of_the_set_after(shaken):
     _, result = _run(block, [])
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 6)]
     assert result["sets"][0]["start_s"] > 12.0
+
+
+@pytest.mark.parametrize("tilt_rises_cm, sets", [
+    ([-0.4] * 7, [("hip_bridge", 6), ("pelvic_tilt", 7)]),
+    # one "tilt" raised the sensor like a bridge: the runs do not separate, one set
+    # (a bridge set by the median rise)
+    ([-0.4, -0.4, 4.0, -0.4, -0.4, -0.4, -0.4], [("hip_bridge", 13)]),
+])
+def test_tilts_soon_after_bridges_of_under_twice_their_size_are_their_own_set(
+        tilt_rises_cm, sets):
+    """Simulated person 22023: six bridges of ~29 deg that raised the hip sensor 7.5-10
+    cm, then 13 s later seven tilts of 12-17 deg that did not raise it. Too near in
+    size (2.1 times) for the rule on sets that change exercise, they were one set of
+    13 pelvic tilts. How high the sensor went tells them apart."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    reps = [(29.0, 8.0, 9.0)] * 6 + [(13.7, rise, 4.6) for rise in tilt_rises_cm]
+    start = 0.0
+    for i, (peak, rise, duration) in enumerate(reps):
+        start += 13.0 if i == 6 else 12.0
+        rep = RepCandidate(start, start + duration, peak, start + 1.0, start + duration - 1.0,
+                           start + duration + 0.1)
+        rep.rise_cm = rise
+        builder.on_rep(rep, out)
+    builder.close(out)
+    assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == sets

@@ -723,9 +723,28 @@ def _split_by_exercise(reps: list[RepCandidate], s: DetectorSettings) -> list[li
         total = spread(logs[:k]) + spread(logs[k:])
         if total < best_spread:
             best, best_spread = k, total
+    if best is None:
+        best = _rise_split(reps, s)
     if best is None or classify(reps[:best], s) == classify(reps[best:], s):
         return [reps]
     return [reps[:best], reps[best:]]
+
+
+def _rise_split(reps: list[RepCandidate], s: DetectorSettings) -> int | None:
+    """Where a set's reps change from ones that all raised the sensor by a bridge's
+    height (`bridge_min_rise_cm`, lift.py) to ones that all did not, or back, with at
+    least `min_set_reps` on each side: bridges and tilts of sizes too near to tell
+    apart by how far they turn (a hip sensor's large tilts, 12-17 deg, after bridges
+    of under 2.2 times that). None if there is no such place, or a rise is unknown."""
+    if any(r.rise_cm is None for r in reps):
+        return None
+    raised = [r.rise_cm >= s.bridge_min_rise_cm for r in reps]
+    k = next((i for i in range(1, len(reps)) if raised[i] != raised[0]), None)
+    if (k is None or any(x != raised[0] for x in raised[:k])
+            or any(x == raised[0] for x in raised[k:])
+            or min(k, len(reps) - k) < s.min_set_reps):
+        return None
+    return k
 
 
 def _evidence(reps: list[RepCandidate], s: DetectorSettings) -> float:

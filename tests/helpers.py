@@ -49,6 +49,20 @@ def pitch_session(keyframes, rate_hz=100.0, seed=0) -> SampleBlock:
                        gyro_dps + noise.normal(0.0, 0.1, gyro_dps.shape))
 
 
+def rep_keyframes(t_s, count, peak_deg, up_s, held_s, down_s, rest_s, rest_deg=0.0):
+    """Keyframes [(t_s, deg)] for `count` reps from `t_s` (for `pitch_session`): up to
+    `peak_deg` in `up_s`, held there `held_s`, down to `rest_deg` in `down_s`, resting
+    `rest_s`; and the time after the last."""
+    frames = []
+    for _ in range(count):
+        top_s = t_s + up_s
+        low_s = top_s + held_s + down_s
+        frames += [(top_s, peak_deg), (top_s + held_s, peak_deg), (low_s, rest_deg),
+                   (low_s + rest_s, rest_deg)]
+        t_s = low_s + rest_s
+    return frames, t_s
+
+
 def write_sample_csv(path, block: SampleBlock) -> None:
     """`block` as a sample CSV (t_s,ax_g,ay_g,az_g: accelerometer only)."""
     rows = np.column_stack([block.t_s, block.acc_g])

@@ -17,7 +17,7 @@ from sensorcoach.samples import SampleBlock
 from sensorcoach.simulate import SimulationSettings, simulate, write_session
 from sensorcoach.source import open_source
 
-from helpers import pitch_session
+from helpers import pitch_session, rep_keyframes
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "recordings"
 
@@ -414,17 +414,15 @@ def test_bridges_count_from_a_rest_that_a_fidget_left_a_little_off():
     tilts. Rising again by a start threshold from where it settled is a new one."""
     frames = [(0.0, 0.0), (10.0, 0.0)]
     t = 10.0
-    for _ in range(5):                                     # pelvic tilts of 9 deg
-        frames += [(t + 1.0, 9.0), (t + 2.0, 9.0), (t + 3.0, 0.0), (t + 4.0, 0.0)]
-        t += 4.0
+    tilts, t = rep_keyframes(t, 5, 9.0, 1.0, 1.0, 1.0, 1.0)   # pelvic tilts of 9 deg
+    frames += tilts
     t += 15.0
     # A shift of 3 deg, then a twitch back through rest just before the bridges.
     frames += [(t, 0.0), (t + 1.0, 3.5), (t + 2.0, 3.0), (t + 5.0, 3.0), (t + 5.15, 0.3),
                (t + 5.3, 2.7), (t + 8.0, 2.7)]
     t += 8.0
-    for _ in range(4):                                     # bridges, held 5 s
-        frames += [(t + 1.2, 28.0), (t + 6.2, 28.0), (t + 7.4, 2.7), (t + 10.0, 2.7)]
-        t += 10.0
+    bridges, t = rep_keyframes(t, 4, 28.0, 1.2, 5.0, 1.2, 2.6, rest_deg=2.7)  # held 5 s
+    frames += bridges
     frames.append((t + 5.0, 2.7))
     result = _run(pitch_session(frames), [])[1]
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [
@@ -505,12 +503,8 @@ def test_tilts_held_longer_than_the_shift_rule_waits_are_reps():
     where it rested before the shift, the shift was a held rep: the first is found
     with hindsight (what was counted about the shifted rest is taken back), and later
     ones held like it are counted as they end."""
-    frames = [(0.0, 0.0), (10.0, 0.0)]
-    t = 10.0
-    for _ in range(6):
-        frames += [(t + 1.0, 5.0), (t + 9.0, 5.0), (t + 10.0, 0.0), (t + 17.0, 0.0)]
-        t += 17.0
-    frames.append((t + 5.0, 0.0))
+    tilts, t = rep_keyframes(10.0, 6, 5.0, 1.0, 8.0, 1.0, 7.0)
+    frames = [(0.0, 0.0), (10.0, 0.0)] + tilts + [(t + 5.0, 0.0)]
     block = pitch_session(frames)
     events, result = _run(block, [])
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 6)]
@@ -651,7 +645,7 @@ def test_a_hold_that_sags_as_the_hips_tire_is_held_until_they_lower():
     leaves a band around the plateau (that timed them 4.7-4.8 s, and the live timer
     stopped at 4 s)."""
     frames, t = [(0.0, 0.0), (10.0, 0.0)], 10.0
-    for _ in range(4):
+    for _ in range(4):                          # sagging: not `rep_keyframes`' flat hold
         frames += [(t + 1.2, 28.0), (t + 7.2, 24.0), (t + 8.4, 0.0), (t + 12.0, 0.0)]
         t += 12.0
     frames.append((t + 20.0, 0.0))
@@ -1057,13 +1051,8 @@ def test_tilts_about_a_rest_off_the_one_found_count_once_it_is_rested_in(rest_de
     between tilts held 3 s. Tilt-sized or not, the excursion never ended and all the
     tilts were one rep, or rocking. Once they have rested there and tilted as far
     again, that is rest: each tilt is a rep."""
-    frames = [(0.0, 0.0), (10.0, 0.0)]
-    t = 10.0
-    for _ in range(6):
-        frames += [(t + 1.0, tilt_deg), (t + 4.0, tilt_deg), (t + 5.0, rest_deg),
-                   (t + 9.5, rest_deg)]
-        t += 9.5
-    frames.append((t + 10.0, rest_deg))
+    tilts, t = rep_keyframes(10.0, 6, tilt_deg, 1.0, 3.0, 1.0, 4.5, rest_deg=rest_deg)
+    frames = [(0.0, 0.0), (10.0, 0.0)] + tilts + [(t + 10.0, rest_deg)]
     block = pitch_session(frames)
     _, result = _run(block, [])
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 6)]
@@ -1084,20 +1073,12 @@ def test_a_tilt_from_a_shift_that_a_gap_cut_is_judged_from_the_shift():
     that the link cut 0.8 s into its way up (as simulated person 19312): little of it
     was seen, so it does not count. Judged from the rest before the shift, the 4 s
     held there were its way up: most of it seen."""
-    frames = [(0.0, 0.0), (10.0, 0.0)]
-    t = 10.0
-    for _ in range(4):
-        frames += [(t + 1.0, 8.0), (t + 3.0, 8.0), (t + 4.0, 0.0), (t + 6.0, 0.0)]
-        t += 6.0
-    frames += [(t + 0.5, 4.0), (t + 4.5, 4.0)]
+    tilts, t = rep_keyframes(10.0, 4, 8.0, 1.0, 2.0, 1.0, 2.0)
+    frames = [(0.0, 0.0), (10.0, 0.0)] + tilts + [(t + 0.5, 4.0), (t + 4.5, 4.0)]
     t += 4.5
     gap_from_s = t + 0.8
-    frames += [(t + 1.0, 12.0), (t + 3.0, 12.0), (t + 4.0, 4.0), (t + 6.0, 4.0)]
-    t += 6.0
-    for _ in range(4):
-        frames += [(t + 1.0, 12.0), (t + 3.0, 12.0), (t + 4.0, 4.0), (t + 6.0, 4.0)]
-        t += 6.0
-    frames.append((t + 10.0, 4.0))
+    tilts, t = rep_keyframes(t, 5, 12.0, 1.0, 2.0, 1.0, 2.0, rest_deg=4.0)
+    frames += tilts + [(t + 10.0, 4.0)]
     block = pitch_session(frames)
     seen = (block.t_s < gap_from_s) | (block.t_s >= gap_from_s + 5.0)
     _, result = _run(block[seen], [])
@@ -1169,13 +1150,9 @@ def test_a_rep_before_lying_down_is_not_the_start_of_the_set_after(shaken):
     """25 Hz simulated person 16002: a tilt-like move while still standing, then lying
     down (shaking the sensor on the way, `shaken`), then tilts 14 s after that move:
     it was counted as the set's first tilt. Another posture came between."""
-    frames = [(0.0, 80.0), (2.0, 80.0), (3.0, 88.0), (4.0, 80.0), (5.0, 80.0), (7.0, 0.0),
-              (12.0, 0.0)]
-    t = 12.0
-    for _ in range(6):
-        frames += [(t + 1.0, 8.0), (t + 2.0, 8.0), (t + 3.0, 0.0), (t + 5.0, 0.0)]
-        t += 5.0
-    frames.append((t + 10.0, 0.0))
+    tilts, t = rep_keyframes(12.0, 6, 8.0, 1.0, 1.0, 1.0, 2.0)
+    frames = ([(0.0, 80.0), (2.0, 80.0), (3.0, 88.0), (4.0, 80.0), (5.0, 80.0), (7.0, 0.0),
+               (12.0, 0.0)] + tilts + [(t + 10.0, 0.0)])
     block = pitch_session(frames)
     if shaken:
         shake = (block.t_s >= 4.5) & (block.t_s < 7.0)

@@ -1188,3 +1188,16 @@ def test_tilts_soon_after_bridges_of_under_twice_their_size_are_their_own_set(
         builder.on_rep(rep, out)
     builder.close(out)
     assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == sets
+
+
+def test_a_last_tilt_from_a_shift_counts_when_clear_of_noise_if_not_of_twice_the_threshold():
+    """Simulated person 13030: tilts of 8 deg (the start threshold 35% of them, 2.9 deg),
+    then a restless shift of 4 deg held still, and one more tilt of 4.8 deg from it.
+    Asked to rise twice the start threshold (5.8 deg) above that rest, it was lost.
+    Twice the noise floor (3.6 deg) and a rep by the set's measure is enough."""
+    tilts, t = rep_keyframes(10.0, 6, 8.0, 1.0, 1.5, 1.0, 2.0)
+    frames = [(0.0, 0.0), (10.0, 0.0)] + tilts + [(t + 0.5, 4.0), (t + 4.5, 4.0)]
+    last, t = rep_keyframes(t + 4.5, 1, 8.8, 1.0, 2.0, 1.0, 12.0, rest_deg=4.0)
+    frames += last + [(t + 5.0, 4.0)]
+    _, result = _run(pitch_session(frames), [])
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 7)]

@@ -238,7 +238,7 @@ class ExcursionDetector:
                 # Rested off the rest found before the gap, then rose: the rep the gap
                 # cut began there (as `_settled_in_dip` re-bases without a gap).
                 self._shift(self.still_dip.centre_u, self.exc_t[-1], done_at, out,
-                            rescan=True)
+                            rescan=True, open_min_deg=self._clear_rise_deg)
             if not carried and self.state == self.EXCURSION and self.exc_t:
                 candidate = self._finish(self.exc_t[-1], done_at, cut_at_end=True)
                 if isinstance(candidate, RockingCandidate):
@@ -386,7 +386,8 @@ class ExcursionDetector:
             # restless shift between reps, a first rest taken while still settling).
             # Rocking counts no more: a knee hug's swings dip 15-50%, never resting
             # that low. Rest is where they rested.
-            self._shift(self.still_dip.centre_u, t_s, done_at, out, rescan=True)
+            self._shift(self.still_dip.centre_u, t_s, done_at, out, rescan=True,
+                        open_min_deg=self._clear_rise_deg)
             return
         if (duration >= s.shift_small_s and not rocking and still and not turning
                 and not self._held_as_before(u)):
@@ -474,11 +475,10 @@ class ExcursionDetector:
         # ... or the excursion began by settling there (nothing higher before it than
         # "as high" allows): a shift of a few degrees held still, then a rep from it.
         began_there = dip.peak_before_deg <= dip.level_deg / 0.8
-        # Rose clear of noise above that rest, as the rescan asks of the rep under
-        # way (`_rescan`): twice the start threshold.
+        # Rose clear of noise above that rest, and by a rep's size (`_clear_rise_deg`).
         return ((came_down or began_there) and dip.level_deg <= 0.5 * self.peak
                 and dip.rose_after_deg >= 0.8 * self.peak
-                and dip.rose_after_deg - dip.level_deg >= 2.0 * self.start_threshold_deg)
+                and dip.rose_after_deg - dip.level_deg >= self._clear_rise_deg)
 
     def _still_hugging(self, u) -> bool:
         """Is `u` (just after a link gap) within the knee hug the excursion was in:
@@ -516,7 +516,15 @@ class ExcursionDetector:
         return all(u[0] * centre[0] + u[1] * centre[1] + u[2] * centre[2] >= cos_limit
                    for _, _, u in window)
 
-    def _shift(self, new_base, t_s: float, done_at: float, out: list, rescan: bool) -> None:
+    @property
+    def _clear_rise_deg(self) -> float:
+        """How far a rep under way from a rest re-based by `_settled_in_dip` must have
+        risen to go on: clear of noise (twice `min_start_deg`) and a rep by the set's
+        own measure (the start threshold)."""
+        return max(2.0 * self.s.min_start_deg, self.start_threshold_deg)
+
+    def _shift(self, new_base, t_s: float, done_at: float, out: list, rescan: bool,
+               open_min_deg: float | None = None) -> None:
         """The person settled away from rest: rest moves to `new_base`.
 
         Settled back where they rested before the last shift, they were holding reps
@@ -540,7 +548,7 @@ class ExcursionDetector:
             left = _LeftRest(self.base, self.pre[0][0] if self.pre else self.exc_t[0])
             self.base = new_base
             if rescan:
-                left.reps_about_shift, opened = self._rescan(done_at)
+                left.reps_about_shift, opened = self._rescan(done_at, open_min_deg)
             out.extend(left.reps_about_shift)
             self.left_rest = left
         self.lift.new_epoch(t_s)
@@ -650,7 +658,8 @@ class ExcursionDetector:
             self.hold_reported = held
             out.append({"type": "hold_progress", "t_s": t_s, "hold_s": round(held, 1)})
 
-    def _rescan(self, done_at: float) -> tuple[list[RepCandidate], tuple | None]:
+    def _rescan(self, done_at: float, open_min_deg: float | None = None
+                ) -> tuple[list[RepCandidate], tuple | None]:
         """Tilt-style reps among the open excursion's frames, against the current base,
         and a rep still under way at their end, as clear of noise (twice the start
         threshold): (times, angles, directions, the rest frames since the last rep
@@ -661,7 +670,9 @@ class ExcursionDetector:
         too, such a rep counts if it stands clear of noise (twice the threshold)."""
         angles, reps, open_from = self._scan_against(self.exc_t, self.exc_u, self.base, done_at)
         opened = None
-        if open_from is not None and max(angles[open_from:]) >= 2.0 * self.start_threshold_deg:
+        if open_min_deg is None:
+            open_min_deg = 2.0 * self.start_threshold_deg
+        if open_from is not None and max(angles[open_from:]) >= open_min_deg:
             rest_from = reps[-1].end_s if reps else -math.inf
             opened = (self.exc_t[open_from:], angles[open_from:], self.exc_u[open_from:],
                       [(t, a) for t, a in zip(self.exc_t[:open_from], angles[:open_from])

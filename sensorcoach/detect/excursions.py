@@ -661,8 +661,9 @@ class ExcursionDetector:
     def _rescan(self, done_at: float, open_min_deg: float | None = None
                 ) -> tuple[list[RepCandidate], tuple | None]:
         """Tilt-style reps among the open excursion's frames, against the current base,
-        and a rep still under way at their end, as clear of noise (twice the start
-        threshold): (times, angles, directions, the rest frames since the last rep
+        and a rep still under way at their end, if it reached `open_min_deg` (by
+        default twice the start threshold, clear of noise; `_clear_rise_deg` after a
+        still rest): (times, angles, directions, the rest frames since the last rep
         found), or None.
 
         Against the new base the excursion's first frames may already be above the

@@ -700,13 +700,22 @@ def _start_of(few: list[RepCandidate], reps: list[RepCandidate], exercise: str,
 
 
 def _split_by_exercise(reps: list[RepCandidate], s: DetectorSettings) -> list[list]:
-    """A set's reps as the sets they were: two, if they fall into a first and a
-    second run of at least `min_set_reps` each whose typical reps differ by
-    NEW_SET_RATIO and that are different exercises (tilts soon after bridges, the
-    first just over the 45% of a bridge that keeps a rep in the set: each was taken
-    in as the set's typical rep came down); else one. Of such splits, the one that
-    leaves each run most alike (least squared spread of the log sizes about each
-    run's mean)."""
+    """A set's reps as the sets they were (`_split_once`, again on each part: bridges,
+    tilts, bridges)."""
+    parts = _split_once(reps, s)
+    if len(parts) == 1:
+        return parts
+    return [part for half in parts for part in _split_by_exercise(half, s)]
+
+
+def _split_once(reps: list[RepCandidate], s: DetectorSettings) -> list[list]:
+    """A set's reps as two sets, if they fall into a first and a second run of at
+    least `min_set_reps` each whose typical reps differ by NEW_SET_RATIO and that are
+    different exercises (tilts soon after bridges, the first just over the 45% of a
+    bridge that keeps a rep in the set: each was taken in as the set's typical rep
+    came down); else one. Of such splits, the one that leaves each run most alike
+    (least squared spread of the log sizes about each run's mean). Failing that,
+    where they stop raising the sensor like bridges (`_rise_split`)."""
     n, k_min = len(reps), s.min_set_reps
     logs = [math.log(max(r.peak_deg, 1e-6)) for r in reps]
 
@@ -724,8 +733,9 @@ def _split_by_exercise(reps: list[RepCandidate], s: DetectorSettings) -> list[li
         if total < best_spread:
             best, best_spread = k, total
     if best is None:
-        best = _rise_split(reps, s)
-    if best is None or classify(reps[:best], s) == classify(reps[best:], s):
+        k = _rise_split(reps, s)
+        return [reps] if k is None else [reps[:k], reps[k:]]
+    if classify(reps[:best], s) == classify(reps[best:], s):
         return [reps]
     return [reps[:best], reps[best:]]
 
@@ -733,16 +743,20 @@ def _split_by_exercise(reps: list[RepCandidate], s: DetectorSettings) -> list[li
 def _rise_split(reps: list[RepCandidate], s: DetectorSettings) -> int | None:
     """Where a set's reps change from ones that all raised the sensor by a bridge's
     height (`bridge_min_rise_cm`, lift.py) to ones that all did not, or back, with at
-    least `min_set_reps` on each side: bridges and tilts of sizes too near to tell
-    apart by how far they turn (a hip sensor's large tilts, 12-17 deg, after bridges
-    of under 2.2 times that). None if there is no such place, or a rise is unknown."""
+    least `min_set_reps` on each side, and the two are different exercises: bridges
+    and tilts of sizes too near to tell apart by how far they turn (a hip sensor's
+    large tilts, 12-17 deg, after bridges of under 2.2 times that). None if there is
+    no such place, or a rise is unknown. Only one change: a few reps of a set that
+    read as raised between others that did not (an accelerometer-only tilt set) are
+    no set of their own."""
     if any(r.rise_cm is None for r in reps):
         return None
     raised = [r.rise_cm >= s.bridge_min_rise_cm for r in reps]
-    k = next((i for i in range(1, len(reps)) if raised[i] != raised[0]), None)
-    if (k is None or any(x != raised[0] for x in raised[:k])
-            or any(x == raised[0] for x in raised[k:])
-            or min(k, len(reps) - k) < s.min_set_reps):
+    changes = [i for i in range(1, len(reps)) if raised[i] != raised[i - 1]]
+    if len(changes) != 1:
+        return None
+    k = changes[0]
+    if min(k, len(reps) - k) < s.min_set_reps or classify(reps[:k], s) == classify(reps[k:], s):
         return None
     return k
 

@@ -73,6 +73,13 @@ SIMULATED = {
     "restless 22101-30": (22101, 30, dict(behaviour="restless")),
     "left hip, no gyro, any mount 22201-30": (22201, 30, dict(placement="left_hip", gyro=False,
                                                               mount="random")),
+    # Plans other than the leaflet's (every other condition drawn): a long routine,
+    # and bridges on both sides of tilts by restless people (measured only).
+    "long plan 24001-10": (24001, 10, dict(plan=(("knee_to_chest", 10), ("pelvic_tilt", 30),
+                                                 ("hip_bridge", 12), ("knee_to_chest", 6)))),
+    "bridges, tilts, bridges, restless 24011-20": (
+        24011, 10, dict(plan=(("hip_bridge", 6), ("pelvic_tilt", 10), ("hip_bridge", 6)),
+                        behaviour="restless")),
     # One condition each, pushed to an end of its range (new people, 20 each).
     "25 Hz, any mount 16001-20": (16001, 20, dict(odr_hz=25, mount="random")),
     "200 Hz, restless 16001-20": (16001, 20, dict(odr_hz=200, behaviour="restless")),

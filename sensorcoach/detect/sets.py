@@ -129,17 +129,23 @@ def _half_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
 
 
 def _fidgets_before(before: list[RepCandidate], started: list[RepCandidate],
-                    s: DetectorSettings) -> bool:
+                    last_end_s: float, s: DetectorSettings) -> bool:
     """Are `before`, the reps left when a set of much larger ones split off after
     them, no more than a set's fewest, much smaller than those (as a set's own reps
-    must be: `relative_min_peak`), of the same exercise and too soon before them to
-    be a set of their own (settling moves before the set began)?"""
+    must be: `relative_min_peak`), within a set's pause before them, and either of
+    the same exercise (settling moves before the set began, too soon before it to be
+    a set of their own) or, too few for a set, nearer to them than to the end of the
+    set before (moves on the way into the new exercise, not the end of the last
+    set: a few reps soon after a set are its end, `_finish_set`)?"""
     if not before or len(before) > s.min_set_reps:
         return False
     typical = median([r.peak_deg for r in started])
+    to_next_s = started[0].start_s - before[-1].end_s
     return (median([r.peak_deg for r in before]) < s.relative_min_peak * typical
-            and started[0].start_s - before[-1].end_s <= s.set_gap_s
-            and classify(before, s) == classify(started, s))
+            and to_next_s <= s.set_gap_s
+            and (classify(before, s) == classify(started, s)
+                 or (len(before) < s.min_set_reps
+                     and to_next_s < before[0].start_s - last_end_s)))
 
 
 def _joined(cut: RepCandidate, rest: RepCandidate) -> RepCandidate:
@@ -470,7 +476,8 @@ class SetBuilder:
         started = current.reps[begin:]
         self.retract(started, started[-1].detected_at_s, out)
         before = current.reps
-        if _fidgets_before(before, started, self.s):
+        last_end_s = self.sets[-1]["end_s"] if self.sets else -math.inf
+        if _fidgets_before(before, started, last_end_s, self.s):
             self.retract(before, started[-1].detected_at_s, out)
         self.close(out)
         self._open_with(started, out)

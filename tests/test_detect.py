@@ -1215,26 +1215,27 @@ def test_a_set_of_bridges_tilts_and_bridges_is_three_sets():
     assert [len(part) for part in _split_by_exercise(reps, DetectorSettings())] == [4, 10, 4]
 
 
-@pytest.mark.parametrize("moves_at_s, tilts", [
-    ((70.0, 76.0), 10),     # 3 s before the first bridge, 20 s after the last tilt
-    ((52.0, 58.0), 11),     # 5 s after the last tilt: the end of it (the 1.9 deg
-                            # one a twitch, under 45% of its tilts)
+@pytest.mark.parametrize("moves, tilts", [
+    (((70.0, 1.9), (76.0, 8.5)), 10),   # 3 s before the first bridge, 23 s after the tilts
+    (((52.0, 1.9), (58.0, 8.5)), 11),   # 5 s after the last tilt: the end of it (the
+                                        # 1.9 deg one a twitch, under 45% of its tilts)
+    (((62.5, 6.0), (76.0, 6.4)), 11),   # one nearer the tilts (their end), one 4 s
+                                        # before the bridges (not a rep: 24009)
 ])
-def test_moves_on_the_way_into_bridges_are_not_the_end_of_the_tilts_before(moves_at_s,
-                                                                            tilts):
+def test_moves_on_the_way_into_bridges_are_not_the_end_of_the_tilts_before(moves, tilts):
     """Long-plan simulated person 24003: two tilt-like moves 18-26 s after a set of
     tilts and 3 s before a set of bridges were added to the tilts as their end,
     after a longer pause. Nearer the bridges and much smaller than them, they are
-    neither."""
+    neither; a move nearer the tilts is still their end."""
     from sensorcoach.detect.sets import SetBuilder
 
     builder, out = SetBuilder(DetectorSettings()), []
     for i in range(10):                                  # tilts of 9 deg every 5 s
         builder.on_rep(_rep_turning(5.0 * i, 9.0, TILT_WAY), out)
-    for at_s, peak in zip(moves_at_s, (1.9, 8.5)):
+    for at_s, peak in moves:
         builder.on_rep(_rep_turning(at_s, peak, TILT_WAY), out)
     for i in range(6):                                   # bridges of 30 deg every 10 s
-        builder.on_rep(_rep_turning(moves_at_s[-1] + 5.0 + 10.0 * i, 30.0, TILT_WAY), out)
+        builder.on_rep(_rep_turning(moves[-1][0] + 5.8 + 10.0 * i, 30.0, TILT_WAY), out)
     builder.close(out)
     assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == [
         ("pelvic_tilt", tilts), ("hip_bridge", 6)]

@@ -128,24 +128,28 @@ def _half_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
     return seen_s >= 0.5 * typical_s
 
 
-def _fidgets_before(before: list[RepCandidate], started: list[RepCandidate],
-                    last_end_s: float, s: DetectorSettings) -> bool:
-    """Are `before`, the reps left when a set of much larger ones split off after
-    them, no more than a set's fewest, much smaller than those (as a set's own reps
-    must be: `relative_min_peak`), within a set's pause before them, and either of
-    the same exercise (settling moves before the set began, too soon before it to be
-    a set of their own) or, too few for a set, nearer to them than to the end of the
-    set before (moves on the way into the new exercise, not the end of the last
-    set: a few reps soon after a set are its end, `_finish_set`)?"""
+def _not_reps_before(before: list[RepCandidate], started: list[RepCandidate],
+                     last_end_s: float, s: DetectorSettings) -> list[RepCandidate]:
+    """Of `before`, the reps left when a set of much larger ones split off after
+    them, those that are no reps: if they are no more than a set's fewest, much
+    smaller than those (as a set's own reps must be: `relative_min_peak`) and within
+    a set's pause before them, all of them when of the same exercise (settling moves
+    before the set began, too soon before it to be a set of their own); else, if
+    too few for a set, each one nearer to the new set than to the end of the set
+    before (a move on the way into the new exercise, not the end of the last set:
+    reps soon after a set are its end, `_finish_set`)."""
     if not before or len(before) > s.min_set_reps:
-        return False
+        return []
     typical = median([r.peak_deg for r in started])
-    to_next_s = started[0].start_s - before[-1].end_s
-    return (median([r.peak_deg for r in before]) < s.relative_min_peak * typical
-            and to_next_s <= s.set_gap_s
-            and (classify(before, s) == classify(started, s)
-                 or (len(before) < s.min_set_reps
-                     and to_next_s < before[0].start_s - last_end_s)))
+    if (median([r.peak_deg for r in before]) >= s.relative_min_peak * typical
+            or started[0].start_s - before[-1].end_s > s.set_gap_s):
+        return []
+    if classify(before, s) == classify(started, s):
+        return before
+    if len(before) >= s.min_set_reps:
+        return []
+    return [r for r in before if r.peak_deg < s.relative_min_peak * typical
+            and started[0].start_s - r.end_s < r.start_s - last_end_s]
 
 
 def _joined(cut: RepCandidate, rest: RepCandidate) -> RepCandidate:
@@ -475,10 +479,10 @@ class SetBuilder:
                 return                      # one large rep: the set goes on
         started = current.reps[begin:]
         self.retract(started, started[-1].detected_at_s, out)
-        before = current.reps
         last_end_s = self.sets[-1]["end_s"] if self.sets else -math.inf
-        if _fidgets_before(before, started, last_end_s, self.s):
-            self.retract(before, started[-1].detected_at_s, out)
+        not_reps = _not_reps_before(current.reps, started, last_end_s, self.s)
+        if not_reps:
+            self.retract(not_reps, started[-1].detected_at_s, out)
         self.close(out)
         self._open_with(started, out)
 

@@ -80,6 +80,10 @@ SIMULATED = {
     "bridges, tilts, bridges, restless 24011-20": (
         24011, 10, dict(plan=(("hip_bridge", 6), ("pelvic_tilt", 10), ("hip_bridge", 6)),
                         behaviour="restless")),
+    # Generated at the very end of that session, measured only.
+    "seeds 25001-30": (25001, 30, {}),
+    "no gyro, poor radio, restless 25101-30": (25101, 30, dict(gyro=False, radio="poor",
+                                                               behaviour="restless")),
     # One condition each, pushed to an end of its range (new people, 20 each).
     "25 Hz, any mount 16001-20": (16001, 20, dict(odr_hz=25, mount="random")),
     "200 Hz, restless 16001-20": (16001, 20, dict(odr_hz=200, behaviour="restless")),

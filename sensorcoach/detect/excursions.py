@@ -237,8 +237,7 @@ class ExcursionDetector:
             if not carried and self.state == self.EXCURSION and self._settled_in_dip():
                 # Rested off the rest found before the gap, then rose: the rep the gap
                 # cut began there (as `_settled_in_dip` re-bases without a gap).
-                self._shift(self.still_dip.centre_u, self.exc_t[-1], done_at, out,
-                            rescan=True, open_min_deg=self._clear_rise_deg)
+                self._rest_in_still_dip(self.exc_t[-1], done_at, out)
             if not carried and self.state == self.EXCURSION and self.exc_t:
                 candidate = self._finish(self.exc_t[-1], done_at, cut_at_end=True)
                 if isinstance(candidate, RockingCandidate):
@@ -328,8 +327,7 @@ class ExcursionDetector:
         if self.state == self.REST:
             threshold = self.start_threshold_deg
             if a > s.posture_change_deg:
-                self._abort("posture change")
-                out.append({"type": "posture_change", "t_s": t_s})
+                self._posture_change(t_s, out)
                 return
             if not self.armed:
                 # Back near rest: the next excursion may start. Or rising again by a
@@ -366,8 +364,7 @@ class ExcursionDetector:
         if a > self.peak:
             self.peak = a
         if a > s.posture_change_deg:
-            self._abort("posture change")
-            out.append({"type": "posture_change", "t_s": t_s})
+            self._posture_change(t_s, out)
             return
         if duration > s.max_excursion_s:
             self._abort("too long")
@@ -386,8 +383,7 @@ class ExcursionDetector:
             # restless shift between reps, a first rest taken while still settling).
             # Rocking counts no more: a knee hug's swings dip 15-50%, never resting
             # that low. Rest is where they rested.
-            self._shift(self.still_dip.centre_u, t_s, done_at, out, rescan=True,
-                        open_min_deg=self._clear_rise_deg)
+            self._rest_in_still_dip(t_s, done_at, out)
             return
         if (duration >= s.shift_small_s and not rocking and still and not turning
                 and not self._held_as_before(u)):
@@ -516,6 +512,13 @@ class ExcursionDetector:
         return all(u[0] * centre[0] + u[1] * centre[1] + u[2] * centre[2] >= cos_limit
                    for _, _, u in window)
 
+    def _rest_in_still_dip(self, t_s: float, done_at: float, out: list) -> None:
+        """Rest moves to where the person rested in the excursion (`_settled_in_dip`),
+        and the excursion is read again against it; a rep under way from there goes
+        on once clear of noise and of a rep's size (`_clear_rise_deg`)."""
+        self._shift(self.still_dip.centre_u, t_s, done_at, out, rescan=True,
+                    open_min_deg=self._clear_rise_deg)
+
     @property
     def _clear_rise_deg(self) -> float:
         """How far a rep under way from a rest re-based by `_settled_in_dip` must have
@@ -597,6 +600,12 @@ class ExcursionDetector:
                 or len(reps) < len(left.reps_about_shift)):
             return []       # hindsight takes back no more reps than it finds
         return reps
+
+    def _posture_change(self, t_s: float, out: list) -> None:
+        """Beyond `posture_change_deg` from rest: not an exercise. What was in progress
+        is dropped, and the set builder hears of it (no set goes on across it)."""
+        self._abort("posture change")
+        out.append({"type": "posture_change", "t_s": t_s})
 
     def _abort(self, reason: str) -> None:
         """Drop what is in progress and find the resting posture again."""

@@ -177,6 +177,16 @@ def _held_too_long(rep: RepCandidate, current: _OpenSet | None) -> bool:
     return rep.hold_s > 2.0 * typical_hold_s + HOLD_SLACK_S
 
 
+def _one_rep_through_gap(cut: RepCandidate, joined: RepCandidate,
+                         current: _OpenSet | None) -> bool:
+    """Could a rep a link gap cut (`cut`) and the part seen after the gap, `joined`
+    as one, be one rep held through it: no longer than two of the set's reps (if it
+    is like them), nor held longer than two of their holds?"""
+    typical_s = _typical_s(cut, current)
+    return ((typical_s is None or joined.end_s - joined.start_s <= 2.0 * typical_s)
+            and not _held_too_long(joined, current))
+
+
 def _alike(a: RepCandidate, b: RepCandidate) -> bool:
     """Could `a` and `b` be reps of one set (`alike`)?"""
     return alike(a.peak_deg, a.direction, b.peak_deg, b.direction)
@@ -313,17 +323,15 @@ class SetBuilder:
             current = None
         if current and current.cut is not None:
             cut, current.cut = current.cut, None
-            typical_s = _typical_s(cut, current)
             # Under way when data came back after the gap that cut the other.
-            joined = _joined(cut, rep)
             if (not current.reps and self._resumes(cut, rep.start_s) and _alike(cut, rep)
                     and not rep.cut_open):
                 # The set's first: nothing yet to tell how long its reps last.
                 current.unjoined = (cut, rep)
                 return
+            joined = _joined(cut, rep)
             if (self._resumes(cut, rep.start_s) and _alike(cut, rep)
-                    and (typical_s is None or rep.end_s - cut.start_s <= 2.0 * typical_s)
-                    and not _held_too_long(joined, current)):
+                    and _one_rep_through_gap(cut, joined, current)):
                 # Data came back in the middle of a rep like the cut one that, with it,
                 # would last no longer than two of the set's reps, nor be held longer
                 # than two of their holds: one rep, through the gap.
@@ -418,9 +426,7 @@ class SetBuilder:
             return
         cut, rest = pair
         joined = _joined(cut, rest)
-        typical_s = _typical_s(cut, current)
-        if ((typical_s is None or joined.end_s - joined.start_s <= 2.0 * typical_s)
-                and not _held_too_long(joined, current)):
+        if _one_rep_through_gap(cut, joined, current):
             parts = [joined]
         else:
             cut.cut_open = False

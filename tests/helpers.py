@@ -49,6 +49,27 @@ def pitch_session(keyframes, rate_hz=100.0, seed=0) -> SampleBlock:
                        gyro_dps + noise.normal(0.0, 0.1, gyro_dps.shape))
 
 
+def rocking_session(keyframes, rock_from_s, circles, period_s, swing_deg, rate_hz=100.0,
+                    seed=0) -> SampleBlock:
+    """Accelerometer samples of a pelvis pitching through `keyframes` [(t_s, deg)], as
+    `pitch_session`, and from `rock_from_s` rocking `circles` circles of `period_s`
+    each: the gravity direction goes round a circle of radius `swing_deg` that touches
+    the keyframes' pitch (so it never pauses, as a knee hug's semicircles do not)."""
+    times, angles = zip(*keyframes)
+    t_s = np.arange(0.0, times[-1], 1.0 / rate_hz)
+    pitch_deg = np.interp(t_s, times, angles)
+    roll_deg = np.zeros_like(t_s)
+    rocking = (t_s >= rock_from_s) & (t_s < rock_from_s + circles * period_s)
+    phase = 2.0 * np.pi * (t_s[rocking] - rock_from_s) / period_s
+    pitch_deg[rocking] += swing_deg * np.sin(phase)
+    roll_deg[rocking] += swing_deg * (1.0 - np.cos(phase))
+    pitch, roll = np.radians(pitch_deg), np.radians(roll_deg)
+    acc_g = np.column_stack([np.sin(pitch) * np.cos(roll), np.sin(roll),
+                             np.cos(pitch) * np.cos(roll)])
+    acc_g += np.random.default_rng(seed).normal(0.0, 0.003, acc_g.shape)
+    return SampleBlock(t_s, acc_g, np.full_like(acc_g, np.nan))
+
+
 def rep_keyframes(t_s, count, peak_deg, up_s, held_s, down_s, rest_s, rest_deg=0.0):
     """Keyframes [(t_s, deg)] for `count` reps from `t_s` (for `pitch_session`): up to
     `peak_deg` in `up_s`, held there `held_s`, down to `rest_deg` in `down_s`, resting

@@ -17,7 +17,7 @@ from sensorcoach.samples import SampleBlock
 from sensorcoach.simulate import SimulationSettings, simulate, write_session
 from sensorcoach.source import open_source
 
-from helpers import pitch_session, rep_keyframes
+from helpers import pitch_session, rep_keyframes, rocking_session
 
 RECORDINGS = Path(__file__).resolve().parent.parent / "recordings"
 
@@ -1039,6 +1039,26 @@ def test_a_knee_hug_after_a_shift_is_not_read_as_a_held_rep(tmp_path):
     assert [(r.exercise, r.found_exercise, r.found_reps == r.truth_reps) for r in rows
             if r.exercise != "pelvic_tilt"] == [("knee_to_chest", "knee_to_chest", True),
                                                 ("hip_bridge", "hip_bridge", True)]
+
+
+def test_a_knee_hug_begun_from_a_restless_settle_keeps_its_live_circles():
+    """Simulated person 24007: lay still 5 deg off the rest found, then pulled the knees
+    up and rocked 8 circles, never pausing, then held still at the top before letting
+    go. Still there, the rest moved to the settle (`_settled_in_dip`) and the hug was
+    read again from it, but its rocking began anew: the first circle ran backwards
+    (from the release to the first swing) and every circle was said to be found at
+    the end, not when it was announced live."""
+    frames = [(0.0, 0.0), (10.0, 0.0), (11.0, 5.0), (14.0, 5.0), (16.0, 25.0),
+              (58.5, 25.0), (60.5, 5.0), (75.0, 5.0)]
+    block = rocking_session(frames, rock_from_s=16.0, circles=8, period_s=5.0, swing_deg=4.0)
+    events, result = _run(block, list(range(0, len(block), 10)))
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("knee_to_chest", 8)]
+    circles = result["sets"][0]["reps"]
+    assert all(c["start_s"] < c["end_s"] for c in circles), circles
+    live = [e["detected_at_s"] for e in events
+            if e["type"] == "rep_counted" and e["exercise"] == "knee_to_chest"]
+    assert len(live) >= 6
+    assert [c["detected_at_s"] for c in circles[:len(live)]] == [round(t, 3) for t in live]
 
 
 @pytest.mark.parametrize("rest_deg, tilt_deg", [

@@ -539,6 +539,7 @@ class ExcursionDetector:
         (the shift fired at its top) goes on as the excursion in progress."""
         came_back = self._reps_since_left_rest(done_at)
         opened = None
+        hug = self.rocking, self.live_circles
         if came_back:
             left, self.left_rest = self.left_rest, None
             if left.reps_about_shift:
@@ -566,6 +567,12 @@ class ExcursionDetector:
             self.state = self.EXCURSION
             self.exc_t, self.exc_a, self.exc_u = list(times), list(angles), list(dirs)
             self.peak = max(angles)
+            rocking, live_circles = hug
+            if rocking is not None and rocking.flips and rocking.flips[0][0] >= times[0]:
+                # It has rocked since (a knee hug begun from a restless settle): the
+                # rocking goes on, with the circles already counted live. The counter
+                # follows the gravity direction, not the angle from rest.
+                self.rocking, self.live_circles = rocking, live_circles
 
     def _angle_rate_dps(self) -> float | None:
         """How fast the angle from rest is changing over the excursion's last two

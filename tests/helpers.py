@@ -49,12 +49,14 @@ def pitch_session(keyframes, rate_hz=100.0, seed=0) -> SampleBlock:
                        gyro_dps + noise.normal(0.0, 0.1, gyro_dps.shape))
 
 
-def rocking_session(keyframes, rock_from_s, circles, period_s, swing_deg, rate_hz=100.0,
-                    seed=0) -> SampleBlock:
+def rocking_session(keyframes, rock_from_s, circles, period_s, swing_deg, sideways=True,
+                    rate_hz=100.0, seed=0) -> SampleBlock:
     """Accelerometer samples of a pelvis pitching through `keyframes` [(t_s, deg)], as
     `pitch_session`, and from `rock_from_s` rocking `circles` circles of `period_s`
     each: the gravity direction goes round a circle of radius `swing_deg` that touches
-    the keyframes' pitch (so it never pauses, as a knee hug's semicircles do not)."""
+    the keyframes' pitch (so it never pauses, as a knee hug's semicircles do not), or
+    not `sideways`: it swings head to tail by `swing_deg` either way of it (pausing
+    at each end)."""
     times, angles = zip(*keyframes)
     t_s = np.arange(0.0, times[-1], 1.0 / rate_hz)
     pitch_deg = np.interp(t_s, times, angles)
@@ -62,7 +64,8 @@ def rocking_session(keyframes, rock_from_s, circles, period_s, swing_deg, rate_h
     rocking = (t_s >= rock_from_s) & (t_s < rock_from_s + circles * period_s)
     phase = 2.0 * np.pi * (t_s[rocking] - rock_from_s) / period_s
     pitch_deg[rocking] += swing_deg * np.sin(phase)
-    roll_deg[rocking] += swing_deg * (1.0 - np.cos(phase))
+    if sideways:
+        roll_deg[rocking] += swing_deg * (1.0 - np.cos(phase))
     pitch, roll = np.radians(pitch_deg), np.radians(roll_deg)
     acc_g = np.column_stack([np.sin(pitch) * np.cos(roll), np.sin(roll),
                              np.cos(pitch) * np.cos(roll)])

@@ -1061,6 +1061,21 @@ def test_a_knee_hug_begun_from_a_restless_settle_keeps_its_live_circles():
     assert [c["detected_at_s"] for c in circles[:len(live)]] == [round(t, 3) for t in live]
 
 
+def test_the_first_circle_of_a_knee_hug_begins_before_it_ends():
+    """Seeds 7020: rest moved to a settle before the hug at the top of its first swing,
+    before the live counter had seen rocking (`_settled_in_dip`); the counter began
+    anew after the swings that hindsight counts from. The first circle was placed from
+    where the new counter began, after its own end."""
+    frames = [(0.0, 0.0), (10.0, 0.0), (11.0, 5.0), (14.0, 5.0), (16.0, 25.0),
+              (58.5, 25.0), (60.5, 5.0), (75.0, 5.0)]
+    block = rocking_session(frames, rock_from_s=16.0, circles=8, period_s=5.0, swing_deg=4.0,
+                            sideways=False)
+    result = _run(block, [])[1]
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("knee_to_chest", 8)]
+    circles = result["sets"][0]["reps"]
+    assert all(c["start_s"] < c["end_s"] for c in circles), circles
+
+
 @pytest.mark.parametrize("rest_deg, tilt_deg", [
     (3.5, 8.5),      # the first rest was taken while still settling (MEx person 20)
     (5.0, 13.0),     # a restless shift of 5 deg, then tilts of 8 deg about it

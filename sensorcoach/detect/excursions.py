@@ -776,6 +776,10 @@ class ExcursionDetector:
         # edges of the posture can add a half swing: N circles make 2N - 1 or 2N flips.
         circles = []
         begin = max(rocking_from, times[first])
+        if flips[0] <= begin:
+            # Swung before the live counter began (it began anew when rest moved, or
+            # late): the first circle is from the posture's start.
+            begin = times[first]
         for k in range(1, (len(flips) + 1) // 2 + 1):
             i = 2 * k - 2
             end = flips[i] if i < len(flips) else times[last]

@@ -1061,6 +1061,31 @@ def test_a_knee_hug_begun_from_a_restless_settle_keeps_its_live_circles():
     assert [c["detected_at_s"] for c in circles[:len(live)]] == [round(t, 3) for t in live]
 
 
+@pytest.mark.parametrize("sideways", [True, False], ids=["circling", "head to tail"])
+def test_a_knee_hug_left_by_sitting_up_counts(sideways):
+    """Eight circles hugging the knees, then straight up to sitting (80 deg) without
+    lowering the legs first. Beyond `posture_change_deg` what is in progress is
+    dropped: the hug, whose circles had been counted out loud, was not in the
+    result. It ends where they left it."""
+    frames = [(0.0, 0.0), (10.0, 0.0), (12.0, 25.0), (54.5, 25.0), (57.0, 80.0), (70.0, 80.0)]
+    block = rocking_session(frames, rock_from_s=12.0, circles=8, period_s=5.0, swing_deg=4.0,
+                            sideways=sideways)
+    result = _run(block, list(range(0, len(block), 10)))[1]
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("knee_to_chest", 8)]
+    hug = result["sets"][0]
+    assert 52.0 <= hug["end_s"] <= 55.5, hug["end_s"]
+    assert _run(block, [])[1] == result
+
+
+def test_a_knee_hug_circling_longer_than_max_excursion_counts_every_circle():
+    """30 circles of 5 s (150 s in the posture): past `max_excursion_s` (120 s) the
+    excursion was dropped as too long, with every circle counted out loud."""
+    frames = [(0.0, 0.0), (10.0, 0.0), (12.0, 25.0), (164.5, 25.0), (166.5, 0.0), (180.0, 0.0)]
+    block = rocking_session(frames, rock_from_s=12.0, circles=30, period_s=5.0, swing_deg=4.0)
+    result = _run(block, [])[1]
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("knee_to_chest", 30)]
+
+
 def test_the_first_circle_of_a_knee_hug_begins_before_it_ends():
     """Seeds 7020: rest moved to a settle before the hug at the top of its first swing,
     before the live counter had seen rocking (`_settled_in_dip`); the counter began

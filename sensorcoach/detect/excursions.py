@@ -307,7 +307,9 @@ class ExcursionDetector:
             return
 
         if vigorous:
-            if (self.state == self.EXCURSION and self.exc_a
+            if self._keep_live_hug(done_at, out):
+                pass
+            elif (self.state == self.EXCURSION and self.exc_a
                     and self.exc_a[-1] < s.vigour_done_fraction * self.peak
                     and self.exc_t[-1] - self.exc_t[0] >= s.min_rep_s):
                 # Well on the way back when the shaking began (the sensor handled at
@@ -364,9 +366,13 @@ class ExcursionDetector:
         if a > self.peak:
             self.peak = a
         if a > s.posture_change_deg:
+            self._keep_live_hug(done_at, out)
             self._posture_change(t_s, out)
             return
-        if duration > s.max_excursion_s:
+        # A knee hug may circle on for longer: from its last circle counted live.
+        active_from_s = self.rocking.flips[-1][0] if self.live_circles else self.exc_t[0]
+        if t_s - active_from_s > s.max_excursion_s:
+            self._keep_live_hug(done_at, out)
             self._abort("too long")
             return
         self._follow_still_dip(t_s, u, a, still)
@@ -607,6 +613,25 @@ class ExcursionDetector:
                 or len(reps) < len(left.reps_about_shift)):
             return []       # hindsight takes back no more reps than it finds
         return reps
+
+    def _keep_live_hug(self, done_at: float, out: list) -> bool:
+        """The excursion is to be dropped without having come back to rest (sat up or
+        rolled over from a knee hug, the sensor shaken, held past `max_excursion_s`):
+        if its circles were counted live, the hug counts, up to where they left it (the
+        last frame under its level while rocking: the way out goes beyond it; up to
+        the top of the swings would add a half swing). True if it did."""
+        hug = self.rocking
+        if self.state != self.EXCURSION or not self.live_circles or hug is None:
+            return False
+        level_deg = median([a for t, a in zip(self.exc_t, self.exc_a)
+                            if hug.start_s <= t <= hug.flips[-1][0]])
+        end = max(i for i, a in enumerate(self.exc_a) if a <= level_deg)
+        del self.exc_t[end + 1:], self.exc_a[end + 1:], self.exc_u[end + 1:]
+        candidate = self._finish(self.exc_t[-1], done_at)
+        if not isinstance(candidate, RockingCandidate):
+            return False
+        out.append(candidate)
+        return True
 
     def _posture_change(self, t_s: float, out: list) -> None:
         """Beyond `posture_change_deg` from rest: not an exercise. What was in progress

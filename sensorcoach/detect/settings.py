@@ -105,7 +105,7 @@ class DetectorSettings:
     #: rolling over), not an exercise, deg. Bridges and knee hugs stay under ~45 deg.
     posture_change_deg: float = 55.0
     #: Longest excursion that can be an exercise, s (a knee-to-chest set of 10 slow
-    #: circles is ~60 s).
+    #: circles is ~60 s); a knee hug still circling, from its last circle counted live.
     max_excursion_s: float = 120.0
     #: Shaking of the specific force above this means walking or getting up, g (steps
     #: shake the pelvis by 0.1-0.3 g; lying exercises stay under ~0.03 g on average).

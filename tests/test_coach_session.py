@@ -245,3 +245,47 @@ def test_display_shows_the_knee_hug_timer_against_its_target():
     console.print(render(state))
     screen = console.export_text()
     assert "Knee-to-chest" in screen and "in the posture 12 / 30 s" in screen
+
+
+@pytest.mark.parametrize("discarded, shown", [
+    ({"type": "set_discarded", "t_s": 14.0, "reps": 2}, None),
+    ({"type": "set_discarded", "t_s": 14.0, "reps": 3, "exercise": "knee_to_chest"},
+     "pelvic_tilt"),
+])
+def test_display_goes_back_to_waiting_when_the_reps_counted_were_not_a_set(discarded, shown):
+    """Two tilts counted out loud, then the set builder finds them too few to be a
+    set: the display kept showing "Pelvic tilt 2" until the next set began. A knee
+    hug taken back (named) leaves the tilts being counted alone."""
+    from sensorcoach.coach.live import CoachState, render
+    state = CoachState(load_plan())
+    state.update([{"type": "set_started", "exercise": "pelvic_tilt", "t_s": 5.0,
+                   "detected_at_s": 8.0}]
+                 + [{"type": "rep_counted", "exercise": "pelvic_tilt", "count": i,
+                     "detected_at_s": 4.0 + 4.0 * i} for i in (1, 2)], 13.0)
+    state.update([discarded], 14.0)
+    assert state.exercise == shown
+    console = Console(record=True, width=100, force_terminal=False)
+    console.print(render(state))
+    assert ("waiting for the next exercise" in console.export_text()) == (shown is None)
+
+
+def test_a_knee_hug_counted_to_the_end_with_hindsight_is_told_its_last_circle(monkeypatch):
+    """The last circle of a knee hug is told from the release, so the live count often
+    stops one short (7 of the plan's 8) and the person would rock once more: the
+    set's end says the count it found, and that the set is done."""
+    from sensorcoach.coach.live import CoachState
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    cues = Cues(sound=False, speech=True)
+    state = CoachState(load_plan())
+    circles = [{"start_s": 10.0 + 5 * k, "end_s": 15.0 + 5 * k} for k in range(8)]
+    state.update([{"type": "set_started", "exercise": "knee_to_chest", "t_s": 10.0,
+                   "detected_at_s": 20.0}]
+                 + [{"type": "rep_counted", "exercise": "knee_to_chest", "count": i,
+                     "detected_at_s": 15.0 + 5 * i} for i in range(1, 8)], 50.0, cues)
+    ended = {"exercise": "knee_to_chest", "start_s": 10.0, "end_s": 51.0, "hold_s": 40.0,
+             "reps": circles}
+    state.update([{"type": "set_ended", "t_s": 51.0, "set": ended}], 51.0, cues)
+    assert cues.said[-2:] == ["8", "set done"]
+    state.update([{"type": "set_ended", "t_s": 51.0, "set": dict(ended, exercise="pelvic_tilt")}],
+                 52.0, cues)
+    assert cues.said[-2:] == ["8", "set done"]          # no set was being counted

@@ -966,6 +966,29 @@ def test_the_ends_of_two_reps_a_gap_cut_are_not_one_rep_held_through_it(tmp_path
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
 
 
+def test_a_knee_hug_counted_live_that_ends_as_none_is_taken_back():
+    """Circles counted live, then the excursion ended without a knee hug (read again
+    about a rest it settled in, or no circles with hindsight): the live count stayed,
+    no set ended, and the next hug was announced from its third circle on."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    def circles(builder, since_s, counts, out):
+        for k in counts:
+            builder.on_rocking_rep({"count": k, "t_s": since_s + 5.0 * k, "posture_since_s": since_s,
+                                    "detected_at_s": since_s + 5.0 * k}, out)
+            builder.on_time(since_s + 5.0 * k, since_s, out, hugging=True)
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    circles(builder, 10.0, (2, 3), out)
+    builder.on_time(30.0, None, out, hugging=False)
+    assert out[-1] == {"type": "set_discarded", "t_s": 30.0, "reps": 3,
+                       "exercise": "knee_to_chest"}
+    out.clear()
+    circles(builder, 60.0, (2,), out)
+    assert [(e["type"], e.get("count")) for e in out] == [
+        ("set_started", None), ("rep_counted", 1), ("rep_counted", 2)]
+
+
 def test_reps_before_a_knee_hug_are_not_the_start_of_the_set_after_it():
     """The rule on reps before a longer pause (`test_two_reps_a_longer_pause_...`)
     took two bridge-sized moves before a knee hug as the start of the bridges after

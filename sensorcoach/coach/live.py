@@ -144,6 +144,13 @@ class CoachState:
             elif kind == "set_ended":
                 done = e["set"]
                 target = self.matcher.target_for(done["exercise"])
+                final = len(done["reps"])
+                if done["exercise"] == self.exercise and final > self.count:
+                    # Counted with hindsight at the end (a knee hug's last circle is
+                    # told from the release): the person hears the count they did.
+                    rep(final)
+                    if target and final + target.counted == target.planned.reps:
+                        say("set done")
                 rest = target.planned.rest_s if target else 0.0
                 self.matcher.add_set(self.sets_seen, done)
                 self.sets_seen += 1
@@ -157,6 +164,14 @@ class CoachState:
                 # rep a link gap cut counted late.
                 self.count = e["count"]
                 self.last_event = f"recounted: {e['count']}"
+            elif kind == "set_discarded":
+                # The reps counted out loud were not a set after all: back to waiting.
+                # The set closed (too few reps), or the knee hug counted live ended as
+                # none (named: reps of another set may already be shown).
+                if self.exercise == e.get("exercise", self.exercise):
+                    self.exercise, self.count, self.hold_s = None, 0, 0.0
+                    self.set_started_s = None
+                self.last_event = f"not a set: {e['reps']} moves"
             elif kind == "set_extended":
                 # More reps of a set already ended (after a pause or a link gap).
                 target = self.matcher.target_for(e["set"]["exercise"])

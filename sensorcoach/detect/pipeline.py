@@ -91,7 +91,7 @@ class SessionAnalyzer:
                             self.gaps_s.append((item["t_s"] - item["duration_s"], item["t_s"]))
                         out.append(item)
                 found.clear()
-            sets.on_time(times[i], det.busy_since_s, out)
+            sets.on_time(times[i], det.busy_since_s, out, hugging=bool(det.live_circles))
             if self.trace is not None and det.base is not None:
                 self.trace.append((times[i], angle_deg(directions[i], det.base)))
         return out

@@ -281,12 +281,20 @@ class SetBuilder:
     def typical_peak_deg(self) -> float:
         return self.open.typical_deg if self.open else 0.0
 
-    def on_time(self, t_s: float, busy_since_s: float | None, out: list) -> None:
+    def on_time(self, t_s: float, busy_since_s: float | None, out: list,
+                hugging: bool = False) -> None:
         """Close the open set once the pause since its last rep is too long.
 
         `busy_since_s`: start of an excursion still in progress (a long bridge hold may
-        be the next rep): the pause is then measured up to that start.
+        be the next rep): the pause is then measured up to that start. `hugging`: the
+        excursion in progress has circles counted live (`on_rocking_rep`).
         """
+        if self.rocking_live and not hugging:
+            # The knee hug counted live ended as no hug (read again about a rest it
+            # settled in, or no circles with hindsight): its count is taken back.
+            out.append({"type": "set_discarded", "t_s": t_s, "reps": self.rocking_live,
+                        "exercise": "knee_to_chest"})
+            self.rocking_live = 0
         now = t_s if busy_since_s is None else busy_since_s
         if self.open and self.open.reps and self._paused(now):
             self.close(out)

@@ -1085,6 +1085,25 @@ def test_a_knee_hug_begun_from_a_restless_settle_keeps_its_live_circles():
 
 
 @pytest.mark.parametrize("sideways", [True, False], ids=["circling", "head to tail"])
+def test_a_knee_hugs_live_count_reaches_its_circles_before_the_release(sideways):
+    """Eight circles of 5 s, then 2.5 s held before letting go. The live counter begins
+    once settled in the posture and missed the first swings: each count came 3-4 s
+    after its circle and the eighth only with hindsight at the release, so a patient
+    told "7" would rock once more. Now the count said is the one hindsight would give
+    if the hug ended there: every circle is told while rocking, within its own
+    circle (not before the one before it ended)."""
+    frames = [(0.0, 0.0), (10.0, 0.0), (12.0, 25.0), (54.5, 25.0), (56.5, 0.0), (70.0, 0.0)]
+    block = rocking_session(frames, rock_from_s=12.0, circles=8, period_s=5.0, swing_deg=4.0,
+                            sideways=sideways)
+    events, result = _run(block, list(range(0, len(block), 10)))
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("knee_to_chest", 8)]
+    told = {e["count"]: e["detected_at_s"] for e in events if e["type"] == "rep_counted"}
+    assert sorted(told) == list(range(1, 9))
+    assert told[8] <= 52.0 + 0.5                     # the eighth circle ends at 52 s
+    assert all(told[k] > 12.0 + 5.0 * (k - 1) for k in range(3, 9)), told
+
+
+@pytest.mark.parametrize("sideways", [True, False], ids=["circling", "head to tail"])
 def test_a_knee_hug_left_by_sitting_up_counts(sideways):
     """Eight circles hugging the knees, then straight up to sitting (80 deg) without
     lowering the legs first. Beyond `posture_change_deg` what is in progress is

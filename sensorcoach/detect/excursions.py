@@ -664,10 +664,22 @@ class ExcursionDetector:
             return
         if self.rocking.update(u, dt, t_s, done_at):
             n = len(self.rocking.flips)
-            if n >= s.rock_min_flips and n % 2 == 1 and self._in_posture(t_s):
-                while len(self.live_circles) < rocking_count(n):
+            if n < s.rock_min_flips or not self._in_posture(t_s):
+                return
+            # The count so far as hindsight would give it if the hug ended now (the
+            # live counter begins once settled in the posture, and misses the first
+            # swings: its count lagged the result's by up to a circle, so the last
+            # circle was often told only at the release).
+            # Not across a link gap: the count there is of circles half seen, at the end.
+            swings = None if self.unseen_s > 0.0 else self._posture_swings(self.peak)
+            if swings and len(seen_stretches(self.exc_t[swings[0]:], self.s.max_gap_s)) > 1:
+                swings = None
+            count = max(rocking_count(n) if n % 2 else 0,
+                        (len(swings[-1]) + 1) // 2 if swings else 0)
+            if count > len(self.live_circles):
+                while len(self.live_circles) < count:
                     self.live_circles.append(done_at)
-                out.append({"type": "rocking_rep", "count": rocking_count(n),
+                out.append({"type": "rocking_rep", "count": count,
                             "detected_at_s": done_at, "t_s": t_s,
                             "posture_since_s": self.exc_t[0]})
 
@@ -764,10 +776,12 @@ class ExcursionDetector:
         self.exc_t, self.exc_a, self.exc_u = times[split:], angles[split:], dirs[split:]
         self.peak = max(self.exc_a)
 
-    def _recount_rocking(self, start_s, t_s, peak, done_at, cut_at_end=False):
-        """Count the circles of a finished knee-to-chest posture with hindsight: centre
-        and axis from the whole posture, so the first swings count as well as the rest.
-        `cut_at_end`: a link gap ended it (the release was not seen)."""
+    def _posture_swings(self, peak: float):
+        """The knee-hug posture in the excursion so far, read with hindsight: its first
+        and last frames (tipped at least 0.8 of its level while rocking), the swing
+        projected on its main axis (deg) and that axis, the robust swing amplitude,
+        the hysteresis, and the times of the swings' reversals; None if it is no
+        posture or has fewer than `rock_min_flips` reversals."""
         s = self.s
         rocking_from = self.rocking.start_s if self.rocking else self.exc_t[0]
         times, angles, dirs = self.exc_t, self.exc_a, self.exc_u
@@ -777,14 +791,27 @@ class ExcursionDetector:
         if len(inside) < 10 or level < s.small_excursion_deg:
             return None         # hugging the knees tips the pelvis by 15-35 deg
         first, last = inside[0], inside[-1]
-        posture_t = times[first:last + 1]
         p, axis = principal_projection(dirs[first:last + 1], with_axis=True)
         ordered = sorted(abs(x) for x in p)
         swing = ordered[int(0.9 * (len(ordered) - 1))]       # robust swing amplitude
         h = max(s.rock_min_deg, s.rock_relative * swing)
-        flips = swing_flips(posture_t, p, h)
+        flips = swing_flips(times[first:last + 1], p, h)
         if len(flips) < s.rock_min_flips:
             return None
+        return first, last, p, axis, swing, h, flips
+
+    def _recount_rocking(self, start_s, t_s, peak, done_at, cut_at_end=False):
+        """Count the circles of a finished knee-to-chest posture with hindsight: centre
+        and axis from the whole posture, so the first swings count as well as the rest.
+        `cut_at_end`: a link gap ended it (the release was not seen)."""
+        s = self.s
+        swings = self._posture_swings(peak)
+        if swings is None:
+            return None
+        first, last, p, axis, swing, h, flips = swings
+        rocking_from = self.rocking.start_s if self.rocking else self.exc_t[0]
+        times, dirs = self.exc_t, self.exc_u
+        posture_t = times[first:last + 1]
         stretches = seen_stretches(posture_t, s.max_gap_s)
         cut_at_start = self.unseen_s > 0.0
         if len(stretches) > 1 or cut_at_end or cut_at_start:

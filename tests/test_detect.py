@@ -966,6 +966,18 @@ def test_the_ends_of_two_reps_a_gap_cut_are_not_one_rep_held_through_it(tmp_path
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
 
 
+def test_a_hold_lies_within_its_rep():
+    """Tilts that rise slowly (3 s) and drop quickly (0.4 s): the way up, slower than
+    a fraction of the way down, is told as held (as when a link gap hid it), and the
+    hold was taken from the first frame kept before the rep, the rest: held 5.4 s in
+    a rep of 3.9 (seeds 7011, front 18304)."""
+    tilts, t = rep_keyframes(10.0, 5, 4.0, 3.0, 1.0, 0.4, 3.0)
+    result = _run(pitch_session([(0.0, 0.0), (10.0, 0.0)] + tilts + [(t + 8.0, 0.0)]), [])[1]
+    reps = [r for s in result["sets"] for r in s["reps"]]
+    assert len(reps) == 5
+    assert all(0.0 < r["hold_s"] <= r["end_s"] - r["start_s"] for r in reps), reps
+
+
 def test_a_knee_hug_counted_live_that_ends_as_none_is_taken_back():
     """Circles counted live, then the excursion ended without a knee hug (read again
     about a rest it settled in, or no circles with hindsight): the live count stayed,

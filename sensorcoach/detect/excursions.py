@@ -915,6 +915,9 @@ def _rep_from(times, angles, s: DetectorSettings, done_at: float) -> RepCandidat
             start_i = i
             break
     held_from, held_to = _held_from_to(times, angles, peak_i, s.hold_speed_fraction)
+    # A way up too slow to tell from a hold still starts at the rep's start edge (the
+    # frames before it are the rest, however near a small rep's top).
+    held_from = min(max(held_from, start_i), held_to)
     rep = RepCandidate(times[start_i], times[-1], peak, times[held_from], times[held_to], done_at)
     # The way out from rest before the start edge, and back to rest after the end
     # (`RepCandidate.lead_s`, `tail_s`), from how long the seen part of each way took.

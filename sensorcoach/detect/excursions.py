@@ -764,10 +764,12 @@ class ExcursionDetector:
         angles, reps, open_from = self._scan_against(times, dirs, self.base, done_at)
         out.extend(reps)
         self._reset_excursion()
-        # Rest (the deque keeps its last frames) up to where an open excursion began.
+        # Rest (the deque keeps its last frames) up to where an open excursion began,
+        # since the last rep found (as `_rescan`): not the end of that rep.
         split = len(frames) if open_from is None else open_from
+        rest_from = reps[-1].end_s if reps else -math.inf
         self.pre.clear()
-        self.pre.extend(zip(times[:split], angles[:split]))
+        self.pre.extend((t, a) for t, a in zip(times[:split], angles[:split]) if t >= rest_from)
         if open_from is None:
             self.state = self.REST
             self.armed = True

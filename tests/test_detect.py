@@ -987,6 +987,31 @@ def test_the_ends_of_two_reps_a_gap_cut_are_not_one_rep_held_through_it(tmp_path
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
 
 
+@pytest.mark.parametrize("before, peak_deg, up_s, held_s", [
+    ([(20.0, 1.5)], 6.0, 1.0, 2.0),                 # a tiny move after a quiet rest
+    ([(14.0, 2.0), (20.0, 2.0)], 25.0, 2.0, 4.0),   # two fidgets before the bridges
+], ids=["tilts", "bridges"])
+def test_each_rep_is_told_the_count_it_has_in_the_result(before, peak_deg, up_s, held_s):
+    """Moves before the set, too small to be its reps, were counted out loud "1" (and
+    "2"), the set's reps from "2" or "3", and then dropped from the result: a patient
+    counting to 20 stopped at 19 (7 of the 26 committed recordings). Each rep is now
+    told as hindsight would count it if the set ended there."""
+    frames = [(0.0, 0.0)]
+    for t, deg in before:
+        frames += [(t, 0.0), (t + 0.5, deg), (t + 1.0, deg), (t + 1.5, 0.0)]
+    reps, t = rep_keyframes(30.0, 6, peak_deg, up_s, held_s, 1.0, 3.0)
+    block = pitch_session(frames + [(30.0, 0.0)] + reps + [(t + 10.0, 0.0)])
+    events, result = _run(block, list(range(0, len(block), 10)))
+    assert [len(s["reps"]) for s in result["sets"]] == [6]
+    found = result["sets"][0]
+    told = {}
+    for e in events:
+        if e["type"] == "rep_counted":
+            told.setdefault(e["rep"]["start_s"], (e["count"], e["exercise"]))
+    assert [told.get(r["start_s"]) for r in found["reps"]] == [
+        (k, found["exercise"]) for k in range(1, 7)]
+
+
 def test_a_hold_lies_within_its_rep():
     """Tilts that rise slowly (3 s) and drop quickly (0.4 s): the way up, slower than
     a fraction of the way down, is told as held (as when a link gap hid it), and the

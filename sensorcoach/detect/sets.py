@@ -418,7 +418,7 @@ class SetBuilder:
         current.gap_s = 0.0
         current.active_until_s = -math.inf
         current.reps.append(rep)
-        self._announce(rep, len(current.reps), out)
+        self._announce(rep, current.reps, out)
         self._settle_unjoined(out)
         self._settle_undecided(out)
         self._settle_split(out)
@@ -527,7 +527,7 @@ class SetBuilder:
         if before is not None and not before.reps:
             self.open.unjoined = before.unjoined        # still to be told (`on_rep`)
         for i, r in enumerate(reps, start=1):
-            self._announce(r, i, out)
+            self._announce(r, reps[:i], out)
         return self.open
 
     def retract(self, reps: list[RepCandidate], t_s: float, out: list) -> None:
@@ -542,11 +542,18 @@ class SetBuilder:
         if len(kept) == len(current.reps):
             return
         current.reps = kept
-        out.append({"type": "set_recounted", "t_s": t_s, "count": len(kept),
+        out.append({"type": "set_recounted", "t_s": t_s,
+                    "count": len(_live_reps(kept, self.s)) if kept else 0,
                     "exercise": classify(kept, self.s) if kept else None})
 
-    def _announce(self, rep: RepCandidate, count: int, out: list) -> None:
-        exercise = classify(self.open.reps, self.s)
+    def _announce(self, rep: RepCandidate, reps_so_far: list[RepCandidate], out: list) -> None:
+        """Tell `rep`, the last of `reps_so_far` (the open set's up to it), with the count
+        and exercise of the reps hindsight would keep now (`_live_reps`); not at all if
+        it is not one of them (turned against the others, a twitch)."""
+        live = _live_reps(reps_so_far, self.s)
+        if not any(r is rep for r in live):
+            return
+        count, exercise = len(live), classify(live, self.s)
         if count == 1:
             out.append({"type": "set_started", "t_s": rep.start_s, "exercise": exercise,
                         "detected_at_s": rep.detected_at_s})
@@ -626,11 +633,7 @@ class SetBuilder:
         # Reps before the set got going that are much smaller than its final typical
         # rep (a fidget just before the first rep), or that turned the other way
         # from the set's reps, are not reps.
-        typical = median([r.peak_deg for r in reps])
-        reps = [r for r in reps if r.peak_deg >= self.s.relative_min_peak * typical]
-        reps = [r for r in reps if not _turned_against(r, reps)]
-        reps = _one_level_of_alternating(reps)
-        reps = _without_lone_twitches(reps, self.s)
+        reps = _kept_reps(reps, self.s)
         exercise = classify(reps, self.s)
         last = self.sets[-1] if self.sets and not self.posture_changed else None
 
@@ -669,6 +672,31 @@ class SetBuilder:
         self.sets.append(result)
         self.posture_changed = False
         out.append({"type": "set_ended", "t_s": reps[-1].end_s, "set": result})
+
+
+def _kept_reps(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandidate]:
+    """A set's reps without those that with hindsight are not: much smaller than its
+    typical rep (a fidget just before the first), turned the other way, alternating
+    about a rest between two levels, or a lone twitch (`_finish_set`)."""
+    typical = median([r.peak_deg for r in reps])
+    reps = [r for r in reps if r.peak_deg >= s.relative_min_peak * typical]
+    reps = [r for r in reps if not _turned_against(r, reps)]
+    reps = _one_level_of_alternating(reps)
+    return _without_lone_twitches(reps, s)
+
+
+def _live_reps(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandidate]:
+    """The reps to count out loud while the set goes on: as hindsight would keep them
+    if it ended now. A tiny move before the first rep (found after a quiet rest) was
+    counted "1" and the set's reps from "2", then dropped from the result (7 of the
+    26 committed recordings). A rep much larger than the fewer than a set before it
+    (bridges after a couple of fidgets) starts the count again: at its end the set is
+    split by exercise and they go."""
+    before = reps[:-1]
+    if (before and len(before) < s.min_set_reps
+            and reps[-1].peak_deg > NEW_SET_RATIO * max(r.peak_deg for r in before)):
+        return reps[-1:]
+    return _kept_reps(reps, s)
 
 
 def _without_lone_twitches(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandidate]:

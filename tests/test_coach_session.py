@@ -23,7 +23,7 @@ from sensorcoach.coach.plan import load_plan
 from sensorcoach.coach.session import run_replay
 from sensorcoach.source import open_source
 
-from helpers import pitch_session, write_sample_csv
+from helpers import pitch_session, rep_keyframes, write_sample_csv
 
 RECORDING = Path(__file__).resolve().parent.parent / "recordings" / "sim_01_standard.jsonl.gz"
 
@@ -289,3 +289,48 @@ def test_a_knee_hug_counted_to_the_end_with_hindsight_is_told_its_last_circle(mo
     state.update([{"type": "set_ended", "t_s": 51.0, "set": dict(ended, exercise="pelvic_tilt")}],
                  52.0, cues)
     assert cues.said[-2:] == ["8", "set done"]          # no set was being counted
+
+
+def _spoken(block):
+    """Numbers said coaching through `block` fed in 10-sample chunks, and the result."""
+    from sensorcoach.coach.live import CoachState
+    from sensorcoach.detect import SessionAnalyzer
+    analyzer, state, cues = SessionAnalyzer(), CoachState(load_plan()), Cues(sound=False)
+    for i in range(0, len(block), 10):
+        part = block[i:i + 10]
+        state.update(analyzer.feed(part), float(part.t_s[-1]), cues)
+    state.update(analyzer.finish(), float(block.t_s[-1]), cues)
+    return [w for w in cues.said if w.isdigit()], analyzer.result(), state
+
+
+@pytest.mark.parametrize("tilts, said", [
+    (2, ["1", "2", "1", "2", "3", "4", "5", "6"]),         # too few tilts to be a set
+    (5, ["1", "2", "3", "4", "5", "1", "2", "3", "4", "5", "6"]),
+])
+def test_bridges_after_tilts_are_counted_from_one_once(monkeypatch, tilts, said):
+    """Tilts, then six bridges 2 s later. The bridges were counted on as tilts ("6, 7,
+    8") until enough of them showed a new set, then told again from "1" while the
+    person held the fourth; after two tilts (too few to be a set) "1" and "2" were
+    said twice. Each bridge is now told once, as its set's count, from the first."""
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    small, t = rep_keyframes(10.0, tilts, 8.0, 1.0, 1.5, 1.0, 3.0)
+    bridges, end = rep_keyframes(t + 2.0, 6, 25.0, 2.0, 4.0, 1.5, 4.0)
+    spoken, result, _ = _spoken(pitch_session([(0.0, 0.0), (10.0, 0.0)] + small
+                                              + [(t + 2.0, 0.0)] + bridges + [(end + 10.0, 0.0)]))
+    assert spoken == said
+    assert [(x["exercise"], len(x["reps"])) for x in result["sets"]][-1] == ("hip_bridge", 6)
+
+
+def test_one_large_tilt_in_a_set_counts_on(monkeypatch):
+    """Eight tilts of 6 deg, one of 15 (much larger: a new set may begin with it), four
+    more of 6: one set of 13. Counted on while the reps after it tell, as it is a
+    tilt too (a bridge-sized move is told as a new set meanwhile, as bridges after
+    tilts are)."""
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    frames, t = [(0.0, 0.0), (10.0, 0.0)], 10.0
+    for count, deg in ((8, 6.0), (1, 15.0), (4, 6.0)):
+        more, t = rep_keyframes(t, count, deg, 1.0, 1.5, 1.0, 3.0)
+        frames += more
+    spoken, result, state = _spoken(pitch_session(frames + [(t + 10.0, 0.0)]))
+    assert [(x["exercise"], len(x["reps"])) for x in result["sets"]] == [("pelvic_tilt", 13)]
+    assert spoken == [str(k) for k in range(1, 14)]

@@ -113,6 +113,11 @@ class CoachState:
     def current(self):
         return self.matcher.target_for(self.exercise) if self.exercise else None
 
+    def _newer_set_shown(self, done: dict) -> bool:
+        """Is the set on the display one that began after `done` ended (it split off a
+        set, told from its first rep, before that set was ended with hindsight)?"""
+        return self.set_started_s is not None and self.set_started_s >= done["end_s"]
+
     def update(self, events: list[dict], now_s: float, cues: Cues | None = None) -> None:
         self.now_s = now_s
         say = cues.say if cues else (lambda _w: None)
@@ -145,7 +150,8 @@ class CoachState:
                 done = e["set"]
                 target = self.matcher.target_for(done["exercise"])
                 final = len(done["reps"])
-                if done["exercise"] == self.exercise and final > self.count:
+                if (done["exercise"] == self.exercise and final > self.count
+                        and not self._newer_set_shown(done)):
                     # Counted with hindsight at the end (a knee hug's last circle is
                     # told from the release): the person hears the count they did.
                     rep(final)
@@ -155,20 +161,26 @@ class CoachState:
                 self.matcher.add_set(self.sets_seen, done)
                 self.sets_seen += 1
                 self.rest_until_s = e["t_s"] + rest if rest else None
-                self.exercise, self.count, self.hold_s = None, 0, 0.0
-                self.set_started_s = None
+                if not self._newer_set_shown(done):
+                    self.exercise, self.count, self.hold_s = None, 0, 0.0
+                    self.set_started_s = None
                 self.last_event = f"{NAMES[done['exercise']]}: {len(done['reps'])} reps"
             elif kind == "set_recounted":
                 # The count corrected: reps taken back (the "rest" was a held bridge,
                 # detect/lift.py; or they began a new set, detect/sets.py), or a first
                 # rep a link gap cut counted late.
                 self.count = e["count"]
+                if e.get("exercise"):
+                    # ... or a set taken for a new one goes on (one large rep).
+                    self.exercise = e["exercise"]
                 self.last_event = f"recounted: {e['count']}"
             elif kind == "set_discarded":
-                # The reps counted out loud were not a set after all: back to waiting.
-                # The set closed (too few reps), or the knee hug counted live ended as
-                # none (named: reps of another set may already be shown).
-                if self.exercise == e.get("exercise", self.exercise):
+                # The reps counted out loud were not a set after all: back to waiting,
+                # unless the set shown is another (the set after it, or of another
+                # exercise: the knee hug counted live ended as none while tilts go on).
+                if (self.exercise == e.get("exercise", self.exercise)
+                        and not (self.set_started_s is not None
+                                 and self.set_started_s >= e["t_s"])):
                     self.exercise, self.count, self.hold_s = None, 0, 0.0
                     self.set_started_s = None
                 self.last_event = f"not a set: {e['reps']} moves"

@@ -73,6 +73,8 @@ class RepCandidate:
     #: Smaller than the start threshold, found because the rest before it was quiet
     #: (quiet.py).
     quiet: bool = False
+    #: (count, exercise) it was last told with live (sets.py), None if not yet.
+    told: tuple | None = None
 
     @property
     def hold_s(self) -> float:

@@ -418,10 +418,27 @@ class SetBuilder:
         current.gap_s = 0.0
         current.active_until_s = -math.inf
         current.reps.append(rep)
-        self._announce(rep, current.reps, out)
+        self._announce(rep, self._told_with(current, rep), out)
         self._settle_unjoined(out)
         self._settle_undecided(out)
         self._settle_split(out)
+
+    def _told_with(self, current: _OpenSet, rep: RepCandidate) -> list[RepCandidate]:
+        """The reps `rep` (just added) is counted out loud with. While a much larger rep
+        of another exercise may have begun a new set (bridges after tilts), it, and the
+        reps since that are not like the set's before it, are told as that set: so it
+        would be if the set ended now (`_settle_split`). A larger rep of the same
+        exercise counts on here until the reps after it tell."""
+        if current.split_at is None:
+            return current.reps
+        started, big = current.reps[current.split_at:], current.split_rep
+        before = current.reps[:current.split_at]
+        if classify(_live_reps(started, self.s), self.s) == classify(
+                _live_reps(before, self.s), self.s):
+            return current.reps
+        like_before = (rep is not big and rep.peak_deg <= NEW_SET_RATIO * current.split_typical_deg
+                       and big.peak_deg > NEW_SET_RATIO * rep.peak_deg)
+        return current.reps if like_before else started
 
     def _settle_unjoined(self, out: list) -> None:
         """A rep a gap cut, and the part seen after it, before the set's first rep:
@@ -490,13 +507,20 @@ class SetBuilder:
             typical = median([r.peak_deg for r in after[:SPLIT_EVIDENCE]])
             if (typical <= NEW_SET_RATIO * current.split_typical_deg
                     and big.peak_deg > NEW_SET_RATIO * typical):
-                return                      # one large rep: the set goes on
+                # One large rep: the set goes on, and is counted so again.
+                live = _live_reps(current.reps, self.s)
+                out.append({"type": "set_recounted", "t_s": after[-1].detected_at_s,
+                            "count": len(live), "exercise": classify(live, self.s)})
+                return
         started = current.reps[begin:]
-        self.retract(started, started[-1].detected_at_s, out)
+        # Told live as a set of their own from the first (`_live_reps`): the set they
+        # leave is no longer the one shown, and is not recounted out loud.
+        told_apart = started[0].told is not None and started[0].told[0] == 1
+        self.retract(started, started[-1].detected_at_s, out, tell=not told_apart)
         last_end_s = self.sets[-1]["end_s"] if self.sets else -math.inf
         not_reps = _not_reps_before(current.reps, started, last_end_s, self.s)
         if not_reps:
-            self.retract(not_reps, started[-1].detected_at_s, out)
+            self.retract(not_reps, started[-1].detected_at_s, out, tell=not told_apart)
         self.close(out)
         self._open_with(started, out)
 
@@ -530,9 +554,10 @@ class SetBuilder:
             self._announce(r, reps[:i], out)
         return self.open
 
-    def retract(self, reps: list[RepCandidate], t_s: float, out: list) -> None:
+    def retract(self, reps: list[RepCandidate], t_s: float, out: list,
+                tell: bool = True) -> None:
         """Take back reps of the open set that turned out not to be reps (lowerings from
-        a held bridge taken for rest): the set's count is announced again."""
+        a held bridge taken for rest): the set's count is announced again (if `tell`)."""
         current = self.open
         if not current:
             return
@@ -542,6 +567,8 @@ class SetBuilder:
         if len(kept) == len(current.reps):
             return
         current.reps = kept
+        if not tell:
+            return
         out.append({"type": "set_recounted", "t_s": t_s,
                     "count": len(_live_reps(kept, self.s)) if kept else 0,
                     "exercise": classify(kept, self.s) if kept else None})
@@ -554,9 +581,12 @@ class SetBuilder:
         if not any(r is rep for r in live):
             return
         count, exercise = len(live), classify(live, self.s)
+        if rep.told == (count, exercise):
+            return          # told so already (a set split off with the reps it began with)
         if count == 1:
             out.append({"type": "set_started", "t_s": rep.start_s, "exercise": exercise,
                         "detected_at_s": rep.detected_at_s})
+        rep.told = (count, exercise)
         out.append({"type": "rep_counted", "exercise": exercise, "count": count,
                     "detected_at_s": rep.detected_at_s, "rep": _rep_json(rep, exercise)})
 
@@ -656,7 +686,7 @@ class SetBuilder:
             return
         if _evidence(reps, self.s) < self.s.min_set_reps:
             out.append({"type": "set_discarded", "t_s": found[-1].end_s,
-                        "reps": len(found)})
+                        "reps": len(found), "exercise": exercise})
             self.few_before = reps
             return
         if (len(few_before) >= 2 and _start_of(few_before, reps, exercise, self.s)

@@ -1,0 +1,134 @@
+"""What a person hears live, against the result and the labels: one line per set.
+
+    python scripts/live_accuracy.py [--cache DIR] [--only NAME ...] [--chunk N] [--mex DIR]
+
+Each session of a set (the sets of `scripts/accuracy.py`, built into the same cache)
+is fed to the analyzer `--chunk` samples at a time (default 20, 0.2 s at 100 Hz: a
+few BLE notifications), and its events drive the live coach with silent cues, as
+`sensorcoach live` does. Printed per set:
+
+- told right: of the reps of every tilt and bridge set in the result, the share
+  first told live with the count and exercise they have there;
+- last said: of those sets, the share whose last number said when the set ended is
+  its count in the result;
+- hugs reached: of the labelled knee hugs, the share whose live count had reached the
+  labelled circles by 1 s after the last circle ended (a patient told one short
+  rocks once more);
+- circle latency: median time from a labelled circle's end to its count being told.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from accuracy import SIMULATED, build  # noqa: E402  (the same sets and cache)
+
+#: A labelled knee hug counts as reached if its last circle was told by this long
+#: after the circle ended, s: the time to hear the number and stop.
+REACHED_WITHIN_S = 1.0
+
+
+def replay(path: Path, chunk: int) -> dict:
+    """One session through the analyzer and the live coach: the tallies above."""
+    from sensorcoach.coach.live import CoachState, Cues
+    from sensorcoach.coach.plan import load_plan
+    from sensorcoach.detect import SessionAnalyzer
+    from sensorcoach.formats import read_labels
+    from sensorcoach.source import open_source
+
+    shutil.which = lambda name: None            # silent: no player, no speech program
+    analyzer, state, cues = SessionAnalyzer(), CoachState(load_plan()), Cues(sound=False)
+    events, last_said = [], []
+
+    def coach(batch, now_s):
+        for event in batch:
+            state.update([event], now_s, cues)
+            events.append(event)
+            if event["type"] == "set_ended" and event["set"]["exercise"] != "knee_to_chest":
+                numbers = [w for w in cues.said if w.isdigit()]
+                last_said.append(bool(numbers) and int(numbers[-1]) == len(event["set"]["reps"]))
+
+    now_s = 0.0
+    for block in open_source(path).blocks():
+        for i in range(0, len(block), chunk):
+            part = block[i:i + chunk]
+            now_s = float(part.t_s[-1]) if len(part) else now_s
+            coach(analyzer.feed(part), now_s)
+    coach(analyzer.finish(), now_s)
+
+    first_told = {}
+    for e in events:
+        if e["type"] == "rep_counted" and "rep" in e:
+            first_told.setdefault(round(e["rep"]["start_s"], 3), (e["count"], e["exercise"]))
+    told = [first_told.get(round(r["start_s"], 3)) == (k, s["exercise"])
+            for s in analyzer.result()["sets"] if s["exercise"] != "knee_to_chest"
+            for k, r in enumerate(s["reps"], start=1)]
+
+    reached, latency = [], []
+    labels_path = path.with_name(path.name.split(".")[0] + ".labels.json")
+    circles_told = [(e["count"], e["detected_at_s"]) for e in events
+                    if e["type"] == "rep_counted" and e["exercise"] == "knee_to_chest"]
+    if labels_path.exists():
+        for hug in read_labels(labels_path).sets:
+            if hug.exercise != "knee_to_chest" or not hug.reps:
+                continue
+            ends = [r.end_s for r in hug.reps]
+            mine = [(n, t) for n, t in circles_told if hug.start_s - 5.0 <= t <= hug.end_s + 10.0]
+            reached.append(max([n for n, t in mine if t <= ends[-1] + REACHED_WITHIN_S] or [0])
+                           >= len(ends))
+            latency += [t - ends[n - 1] for n, t in mine if n <= len(ends)]
+    return {"told": told, "last_said": last_said, "reached": reached, "latency": latency}
+
+
+def share(flags: list[bool]) -> str:
+    return "-" if not flags else f"{100 * sum(flags) / len(flags):.1f}%"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    names = ["recordings", *SIMULATED, "MEx 01-15"]
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/sensorcoach-accuracy"))
+    parser.add_argument("--mex", type=Path, default=ROOT.parent / "shared" / "data" / "mex")
+    parser.add_argument("--only", nargs="+", choices=names, metavar="NAME",
+                        help="these sets only: " + ", ".join(names))
+    parser.add_argument("--chunk", type=int, default=20, help="samples per feed (default 20)")
+    args = parser.parse_args()
+    if args.chunk < 1:
+        print("error: --chunk: must be at least 1", file=sys.stderr)
+        return 2
+    chosen = args.only or names
+    if "MEx 01-15" in chosen and not (args.mex / "labels.json").exists():
+        print(f"error: {args.mex / 'labels.json'}: not found (give --mex DIR)", file=sys.stderr)
+        return 2
+    print(f"{'data':<36} {'reps':>5} {'told right':>10} {'sets':>4} {'last said':>9} "
+          f"{'hugs':>4} {'reached':>8} {'circle latency':>14}")
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        for name in chosen:
+            directory = ROOT / "recordings" if name == "recordings" else build(
+                name, args.cache, args.mex)
+            paths = sorted(p for p in directory.iterdir()
+                           if p.name.endswith((".jsonl.gz", ".jsonl", ".csv")))
+            told, last_said, reached, latency = [], [], [], []
+            for tally in pool.map(replay, paths, [args.chunk] * len(paths)):
+                told += tally["told"]
+                last_said += tally["last_said"]
+                reached += tally["reached"]
+                latency += tally["latency"]
+            latency.sort()
+            median = f"{latency[len(latency) // 2]:+.2f} s" if latency else "-"
+            print(f"{name:<36} {len(told):>5} {share(told):>10} {len(last_said):>4} "
+                  f"{share(last_said):>9} {len(reached):>4} {share(reached):>8} {median:>14}",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

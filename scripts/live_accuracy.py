@@ -14,6 +14,8 @@ few BLE notifications), and its events drive the live coach with silent cues, as
 - hugs reached: of the labelled knee hugs, the share whose live count had reached the
   labelled circles by 1 s after the last circle ended (a patient told one short
   rocks once more);
+- hugs over: of the knee hugs in the result, the share told a higher count live
+  than the result has (a patient told "8" who did 7 stops one short);
 - circle latency: median time from a labelled circle's end to its count being told.
 """
 
@@ -46,13 +48,19 @@ def replay(path: Path, chunk: int) -> dict:
 
     shutil.which = lambda name: None            # silent: no player, no speech program
     analyzer, state, cues = SessionAnalyzer(), CoachState(load_plan()), Cues(sound=False)
-    events, last_said = [], []
+    events, last_said, hug_over = [], [], []
+    said_in_hug = [0]
 
     def coach(batch, now_s):
         for event in batch:
             state.update([event], now_s, cues)
             events.append(event)
-            if event["type"] == "set_ended" and event["set"]["exercise"] != "knee_to_chest":
+            if event["type"] == "rep_counted" and event["exercise"] == "knee_to_chest":
+                said_in_hug[0] = max(said_in_hug[0], event["count"])
+            if event["type"] == "set_ended" and event["set"]["exercise"] == "knee_to_chest":
+                hug_over.append(said_in_hug[0] > len(event["set"]["reps"]))
+                said_in_hug[0] = 0
+            elif event["type"] == "set_ended":
                 numbers = [w for w in cues.said if w.isdigit()]
                 last_said.append(bool(numbers) and int(numbers[-1]) == len(event["set"]["reps"]))
 
@@ -85,7 +93,8 @@ def replay(path: Path, chunk: int) -> dict:
             reached.append(max([n for n, t in mine if t <= ends[-1] + REACHED_WITHIN_S] or [0])
                            >= len(ends))
             latency += [t - ends[n - 1] for n, t in mine if n <= len(ends)]
-    return {"told": told, "last_said": last_said, "reached": reached, "latency": latency}
+    return {"told": told, "last_said": last_said, "reached": reached, "latency": latency,
+            "hug_over": hug_over}
 
 
 def share(flags: list[bool]) -> str:
@@ -109,23 +118,25 @@ def main() -> int:
         print(f"error: {args.mex / 'labels.json'}: not found (give --mex DIR)", file=sys.stderr)
         return 2
     print(f"{'data':<36} {'reps':>5} {'told right':>10} {'sets':>4} {'last said':>9} "
-          f"{'hugs':>4} {'reached':>8} {'circle latency':>14}")
+          f"{'hugs':>4} {'reached':>8} {'hugs':>4} {'over':>6} {'circle latency':>14}")
     with ProcessPoolExecutor(max_workers=2) as pool:
         for name in chosen:
             directory = ROOT / "recordings" if name == "recordings" else build(
                 name, args.cache, args.mex)
             paths = sorted(p for p in directory.iterdir()
                            if p.name.endswith((".jsonl.gz", ".jsonl", ".csv")))
-            told, last_said, reached, latency = [], [], [], []
+            told, last_said, reached, latency, over = [], [], [], [], []
             for tally in pool.map(replay, paths, [args.chunk] * len(paths)):
                 told += tally["told"]
                 last_said += tally["last_said"]
                 reached += tally["reached"]
                 latency += tally["latency"]
+                over += tally["hug_over"]
             latency.sort()
             median = f"{latency[len(latency) // 2]:+.2f} s" if latency else "-"
             print(f"{name:<36} {len(told):>5} {share(told):>10} {len(last_said):>4} "
-                  f"{share(last_said):>9} {len(reached):>4} {share(reached):>8} {median:>14}",
+                  f"{share(last_said):>9} {len(reached):>4} {share(reached):>8} "
+                  f"{len(over):>4} {share(over):>6} {median:>14}",
                   flush=True)
     return 0
 

@@ -50,19 +50,23 @@ def pitch_session(keyframes, rate_hz=100.0, seed=0) -> SampleBlock:
 
 
 def rocking_session(keyframes, rock_from_s, circles, period_s, swing_deg, sideways=True,
-                    rate_hz=100.0, seed=0) -> SampleBlock:
+                    fade_s=0.0, rate_hz=100.0, seed=0) -> SampleBlock:
     """Accelerometer samples of a pelvis pitching through `keyframes` [(t_s, deg)], as
     `pitch_session`, and from `rock_from_s` rocking `circles` circles of `period_s`
     each: the gravity direction goes round a circle of radius `swing_deg` that touches
     the keyframes' pitch (so it never pauses, as a knee hug's semicircles do not), or
     not `sideways`: it swings head to tail by `swing_deg` either way of it (pausing
-    at each end)."""
+    at each end). Over the last `fade_s` the swing dies down to a fifth (slowing to let
+    go)."""
     times, angles = zip(*keyframes)
     t_s = np.arange(0.0, times[-1], 1.0 / rate_hz)
     pitch_deg = np.interp(t_s, times, angles)
     roll_deg = np.zeros_like(t_s)
     rocking = (t_s >= rock_from_s) & (t_s < rock_from_s + circles * period_s)
     phase = 2.0 * np.pi * (t_s[rocking] - rock_from_s) / period_s
+    end_s = rock_from_s + circles * period_s
+    fading = np.clip((end_s - t_s[rocking]) / fade_s, 0.2, 1.0) if fade_s > 0 else 1.0
+    swing_deg = swing_deg * fading
     pitch_deg[rocking] += swing_deg * np.sin(phase)
     if sideways:
         roll_deg[rocking] += swing_deg * (1.0 - np.cos(phase))

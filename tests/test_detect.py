@@ -1142,17 +1142,19 @@ def test_a_knee_hug_begun_from_a_restless_settle_keeps_its_live_circles():
     assert [c["detected_at_s"] for c in circles[:len(live)]] == [round(t, 3) for t in live]
 
 
-@pytest.mark.parametrize("sideways", [True, False], ids=["circling", "head to tail"])
-def test_a_knee_hugs_live_count_reaches_its_circles_before_the_release(sideways):
+@pytest.mark.parametrize("sideways, fade_s", [(True, 0.0), (False, 0.0), (True, 4.0)],
+                         ids=["circling", "head to tail", "dying down"])
+def test_a_knee_hugs_live_count_reaches_its_circles_before_the_release(sideways, fade_s):
     """Eight circles of 5 s, then 2.5 s held before letting go. The live counter begins
     once settled in the posture and missed the first swings: each count came 3-4 s
     after its circle and the eighth only with hindsight at the release, so a patient
     told "7" would rock once more. Now the count said is the one hindsight would give
     if the hug ended there: every circle is told while rocking, within its own
-    circle (not before the one before it ended)."""
+    circle (not before the one before it ended). The swings may die down over the last
+    circle, too small for the live counter: hindsight is read every half second."""
     frames = [(0.0, 0.0), (10.0, 0.0), (12.0, 25.0), (54.5, 25.0), (56.5, 0.0), (70.0, 0.0)]
     block = rocking_session(frames, rock_from_s=12.0, circles=8, period_s=5.0, swing_deg=4.0,
-                            sideways=sideways)
+                            sideways=sideways, fade_s=fade_s)
     events, result = _run(block, list(range(0, len(block), 10)))
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("knee_to_chest", 8)]
     told = {e["count"]: e["detected_at_s"] for e in events if e["type"] == "rep_counted"}

@@ -174,6 +174,7 @@ class ExcursionDetector:
         self.exc_a: list[float] = []
         self.exc_u: list = []
         self.live_circles: list[float] = []       # detected_at of circles counted live
+        self.hug_checked_s = -math.inf             # when the live count was last read
         self.peak = 0.0
         self.still_run: _StillDip | None = None    # the run of still frames under way
         self.still_dip: _StillDip | None = None    # the last one long enough to rest in
@@ -664,26 +665,30 @@ class ExcursionDetector:
             return
         if a < s.rock_active_fraction * self.peak:
             return
-        if self.rocking.update(u, dt, t_s, done_at):
-            n = len(self.rocking.flips)
-            if n < s.rock_min_flips or not self._in_posture(t_s):
-                return
-            # The count so far as hindsight would give it if the hug ended now (the
-            # live counter begins once settled in the posture, and misses the first
-            # swings: its count lagged the result's by up to a circle, so the last
-            # circle was often told only at the release).
-            # Not across a link gap: the count there is of circles half seen, at the end.
-            swings = None if self.unseen_s > 0.0 else self._posture_swings(self.peak)
-            if swings and len(seen_stretches(self.exc_t[swings[0]:], self.s.max_gap_s)) > 1:
-                swings = None
-            count = max(rocking_count(n) if n % 2 else 0,
-                        (len(swings[-1]) + 1) // 2 if swings else 0)
-            if count > len(self.live_circles):
-                while len(self.live_circles) < count:
-                    self.live_circles.append(done_at)
-                out.append({"type": "rocking_rep", "count": count,
-                            "detected_at_s": done_at, "t_s": t_s,
-                            "posture_since_s": self.exc_t[0]})
+        flipped = self.rocking.update(u, dt, t_s, done_at)
+        n = len(self.rocking.flips)
+        # Read again at each swing the live counter sees, and every `rock_recheck_s`
+        # once circles are being told (it misses the small last swings hindsight sees).
+        due = flipped or (self.live_circles and t_s - self.hug_checked_s >= s.rock_recheck_s)
+        if not due or n < s.rock_min_flips or not self._in_posture(t_s):
+            return
+        self.hug_checked_s = t_s
+        # The count so far as hindsight would give it if the hug ended now (the live
+        # counter begins once settled in the posture, and misses the first swings: its
+        # count lagged the result's by up to a circle, so the last circle was often
+        # told only at the release). Not across a link gap: the count there is of
+        # circles half seen, at the end.
+        swings = None if self.unseen_s > 0.0 else self._posture_swings(self.peak)
+        if swings and len(seen_stretches(self.exc_t[swings[0]:], self.s.max_gap_s)) > 1:
+            swings = None
+        count = max(rocking_count(n) if flipped and n % 2 else 0,
+                    (len(swings[-1]) + 1) // 2 if swings else 0)
+        if count > len(self.live_circles):
+            while len(self.live_circles) < count:
+                self.live_circles.append(done_at)
+            out.append({"type": "rocking_rep", "count": count,
+                        "detected_at_s": done_at, "t_s": t_s,
+                        "posture_since_s": self.exc_t[0]})
 
     def _in_posture(self, t_s: float) -> bool:
         """Is the excursion a real knee-hug posture (the pelvis tipped 15-35 deg, not

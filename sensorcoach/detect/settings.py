@@ -180,6 +180,11 @@ class DetectorSettings:
     #: Swings needed before a long excursion counts as knee-to-chest rocking: three
     #: half-swings, more than any bridge's lift and lowering can make.
     rock_min_flips: int = 3
+    #: Once circles are being told live, the count is read again with hindsight this
+    #: often as well as at each swing the live counter sees, s: that counter misses
+    #: small swings (the last, as the person slows to let go) which hindsight finds.
+    #: Well under a circle (3-7 s); each reading costs about a millisecond.
+    rock_recheck_s: float = 0.5
     #: An excursion at least this long is recounted for rocking with hindsight, s: one
     #: slow circle plus getting into and out of the posture.
     rock_recount_min_s: float = 5.0

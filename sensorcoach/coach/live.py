@@ -113,10 +113,11 @@ class CoachState:
     def current(self):
         return self.matcher.target_for(self.exercise) if self.exercise else None
 
-    def _newer_set_shown(self, done: dict) -> bool:
-        """Is the set on the display one that began after `done` ended (it split off a
-        set, told from its first rep, before that set was ended with hindsight)?"""
-        return self.set_started_s is not None and self.set_started_s >= done["end_s"]
+    def _newer_set_shown(self, ended_s: float) -> bool:
+        """Is the set on the display one that began after a set that ended at `ended_s`
+        (it split off that set, told from its first rep, before that set was ended or
+        discarded with hindsight)?"""
+        return self.set_started_s is not None and self.set_started_s >= ended_s
 
     def update(self, events: list[dict], now_s: float, cues: Cues | None = None) -> None:
         self.now_s = now_s
@@ -151,7 +152,7 @@ class CoachState:
                 target = self.matcher.target_for(done["exercise"])
                 final = len(done["reps"])
                 if (done["exercise"] == self.exercise and final > self.count
-                        and not self._newer_set_shown(done)):
+                        and not self._newer_set_shown(done["end_s"])):
                     # Counted with hindsight at the end (a knee hug's last circle is
                     # told from the release): the person hears the count they did.
                     rep(final)
@@ -161,7 +162,7 @@ class CoachState:
                 self.matcher.add_set(self.sets_seen, done)
                 self.sets_seen += 1
                 self.rest_until_s = e["t_s"] + rest if rest else None
-                if not self._newer_set_shown(done):
+                if not self._newer_set_shown(done["end_s"]):
                     self.exercise, self.count, self.hold_s = None, 0, 0.0
                     self.set_started_s = None
                 self.last_event = f"{NAMES[done['exercise']]}: {len(done['reps'])} reps"
@@ -179,8 +180,7 @@ class CoachState:
                 # unless the set shown is another (the set after it, or of another
                 # exercise: the knee hug counted live ended as none while tilts go on).
                 if (self.exercise == e.get("exercise", self.exercise)
-                        and not (self.set_started_s is not None
-                                 and self.set_started_s >= e["t_s"])):
+                        and not self._newer_set_shown(e["t_s"])):
                     self.exercise, self.count, self.hold_s = None, 0, 0.0
                     self.set_started_s = None
                 self.last_event = f"not a set: {e['reps']} moves"

@@ -310,9 +310,8 @@ class ExcursionDetector:
             return
 
         if vigorous:
-            if self._keep_live_hug(done_at, out):
-                pass
-            elif (self.state == self.EXCURSION and self.exc_a
+            if not self._keep_live_hug(done_at, out) and (
+                    self.state == self.EXCURSION and self.exc_a
                     and self.exc_a[-1] < s.vigour_done_fraction * self.peak
                     and self.exc_t[-1] - self.exc_t[0] >= s.min_rep_s):
                 # Well on the way back when the shaking began (the sensor handled at

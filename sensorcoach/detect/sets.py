@@ -569,9 +569,9 @@ class SetBuilder:
         current.reps = kept
         if not tell:
             return
-        out.append({"type": "set_recounted", "t_s": t_s,
-                    "count": len(_live_reps(kept, self.s)) if kept else 0,
-                    "exercise": classify(kept, self.s) if kept else None})
+        live = _live_reps(kept, self.s) if kept else []
+        out.append({"type": "set_recounted", "t_s": t_s, "count": len(live),
+                    "exercise": classify(live, self.s) if live else None})
 
     def _announce(self, rep: RepCandidate, reps_so_far: list[RepCandidate], out: list) -> None:
         """Tell `rep`, the last of `reps_so_far` (the open set's up to it), with the count

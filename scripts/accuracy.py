@@ -153,18 +153,36 @@ def sec(x):
     return "-" if x is None else f"{x:.2f} s"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    names = ["recordings", *SIMULATED, "MEx 01-15"]
+def add_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the sets and where they are built (this script's and
+    live_accuracy.py's): --cache, --mex, --only."""
+    names = set_names()
     parser.add_argument("--cache", type=Path, default=Path("/tmp/sensorcoach-accuracy"))
     parser.add_argument("--mex", type=Path, default=ROOT.parent / "shared" / "data" / "mex")
     parser.add_argument("--only", nargs="+", choices=names, metavar="NAME",
                         help="these sets only: " + ", ".join(names))
-    parser.add_argument("--save", type=Path, help="write every per-set row as JSON here")
-    args = parser.parse_args()
-    chosen = args.only or names
+
+
+def set_names() -> list[str]:
+    return ["recordings", *SIMULATED, "MEx 01-15"]
+
+
+def chosen_sets(args: argparse.Namespace) -> list[str] | None:
+    """The sets asked for; None (the reason said) if MEx is asked for without its labels."""
+    chosen = args.only or set_names()
     if "MEx 01-15" in chosen and not (args.mex / "labels.json").exists():
         print(f"error: {args.mex / 'labels.json'}: not found (give --mex DIR)", file=sys.stderr)
+        return None
+    return chosen
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_set_arguments(parser)
+    parser.add_argument("--save", type=Path, help="write every per-set row as JSON here")
+    args = parser.parse_args()
+    chosen = chosen_sets(args)
+    if chosen is None:
         return 2
     with ProcessPoolExecutor(max_workers=2) as pool:
         futures = {n: pool.submit(evaluate, n, args.cache, args.mex) for n in chosen}

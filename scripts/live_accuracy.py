@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from accuracy import SIMULATED, build  # noqa: E402  (the same sets and cache)
+from accuracy import add_set_arguments, build, chosen_sets  # noqa: E402  (same sets)
 
 #: A labelled knee hug counts as reached if its last circle was told by this long
 #: after the circle ended, s: the time to hear the number and stop.
@@ -103,19 +103,14 @@ def share(flags: list[bool]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    names = ["recordings", *SIMULATED, "MEx 01-15"]
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/sensorcoach-accuracy"))
-    parser.add_argument("--mex", type=Path, default=ROOT.parent / "shared" / "data" / "mex")
-    parser.add_argument("--only", nargs="+", choices=names, metavar="NAME",
-                        help="these sets only: " + ", ".join(names))
+    add_set_arguments(parser)
     parser.add_argument("--chunk", type=int, default=20, help="samples per feed (default 20)")
     args = parser.parse_args()
     if args.chunk < 1:
         print("error: --chunk: must be at least 1", file=sys.stderr)
         return 2
-    chosen = args.only or names
-    if "MEx 01-15" in chosen and not (args.mex / "labels.json").exists():
-        print(f"error: {args.mex / 'labels.json'}: not found (give --mex DIR)", file=sys.stderr)
+    chosen = chosen_sets(args)
+    if chosen is None:
         return 2
     print(f"{'data':<36} {'reps':>5} {'told right':>10} {'sets':>4} {'last said':>9} "
           f"{'hugs':>4} {'reached':>8} {'hugs':>4} {'over':>6} {'circle latency':>14}")

@@ -9,8 +9,8 @@ few BLE notifications), and its events drive the live coach with silent cues, as
 
 - told right: of the reps of every tilt and bridge set in the result, the share
   first told live with the count and exercise they have there;
-- last said: of those sets, the share whose last number said when the set ended is
-  its count in the result;
+- last said: of those sets, the share whose last number said for their exercise,
+  when the set ended, is their count in the result;
 - hugs reached: of the labelled knee hugs, the share whose live count had reached the
   labelled circles by 1 s after the last circle ended (a patient told one short
   rocks once more);
@@ -50,6 +50,9 @@ def replay(path: Path, chunk: int) -> dict:
     analyzer, state, cues = SessionAnalyzer(), CoachState(load_plan()), Cues(sound=False)
     events, last_said, hug_over = [], [], []
     said_in_hug = [0]
+    said = {}                                   # exercise -> the last number said for it
+    say_count = cues.rep
+    cues.rep = lambda n: (said.__setitem__(state.exercise, n), say_count(n))
 
     def coach(batch, now_s):
         for event in batch:
@@ -61,8 +64,8 @@ def replay(path: Path, chunk: int) -> dict:
                 hug_over.append(said_in_hug[0] > len(event["set"]["reps"]))
                 said_in_hug[0] = 0
             elif event["type"] == "set_ended":
-                numbers = [w for w in cues.said if w.isdigit()]
-                last_said.append(bool(numbers) and int(numbers[-1]) == len(event["set"]["reps"]))
+                exercise = event["set"]["exercise"]
+                last_said.append(said.pop(exercise, None) == len(event["set"]["reps"]))
 
     now_s = 0.0
     for block in open_source(path).blocks():

@@ -1012,6 +1012,24 @@ def test_each_rep_is_told_the_count_it_has_in_the_result(before, peak_deg, up_s,
         (k, found["exercise"]) for k in range(1, 7)]
 
 
+def test_a_first_rep_a_gap_cut_is_told_with_the_rep_after_it(tmp_path):
+    """Simulated person 11012: the link drops for 5.4 s during the first bridge. That
+    rep counts once the second shows how long one lasts; the second was told "1" and
+    the count then corrected without a word, so the patient heard "1, 3". It is told
+    "2", and the set starts with it."""
+    path = tmp_path / "s.jsonl.gz"
+    write_session(simulate(SimulationSettings(seed=11012)), path)
+    block = open_source(path).read_all()
+    events, result = _run(block, list(range(0, len(block), 20)))
+    bridges = next(s for s in result["sets"] if s["exercise"] == "hip_bridge")
+    told = [e for e in events if e["type"] in ("set_started", "rep_counted", "set_recounted")
+            and e.get("exercise") == "hip_bridge"]
+    assert [(e["type"], e.get("count")) for e in told[:4]] == [
+        ("set_started", None), ("rep_counted", 2), ("rep_counted", 3), ("rep_counted", 4)]
+    assert told[1]["rep"]["start_s"] == bridges["reps"][1]["start_s"]
+    assert told[0]["t_s"] == pytest.approx(bridges["reps"][0]["start_s"], abs=0.01)
+
+
 def test_a_hold_lies_within_its_rep():
     """Tilts that rise slowly (3 s) and drop quickly (0.4 s): the way up, slower than
     a fraction of the way down, is told as held (as when a link gap hid it), and the

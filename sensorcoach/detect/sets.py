@@ -418,9 +418,11 @@ class SetBuilder:
         current.gap_s = 0.0
         current.active_until_s = -math.inf
         current.reps.append(rep)
+        # A first rep a gap cut is settled before this one is told, so that this one
+        # is told with it ("2"), not "1" and then a silent recount.
+        self._settle_unjoined()
+        self._settle_undecided()
         self._announce(rep, self._told_with(current, rep), out)
-        self._settle_unjoined(out)
-        self._settle_undecided(out)
         self._settle_split(out)
 
     def _told_with(self, current: _OpenSet, rep: RepCandidate) -> list[RepCandidate]:
@@ -440,11 +442,12 @@ class SetBuilder:
                        and big.peak_deg > NEW_SET_RATIO * rep.peak_deg)
         return current.reps if like_before else started
 
-    def _settle_unjoined(self, out: list) -> None:
+    def _settle_unjoined(self) -> None:
         """A rep a gap cut, and the part seen after it, before the set's first rep:
         with that rep to tell how long one lasts (and is held), one rep through the
         gap if it would last no longer than two of them nor be held longer than two
-        of their holds, else two; each counts (first, late) if half seen."""
+        of their holds, else two; each counts (first, told with that rep) if half
+        seen."""
         current = self.open
         pair, current.unjoined = current.unjoined, None
         if pair is None:
@@ -456,12 +459,7 @@ class SetBuilder:
         else:
             cut.cut_open = False
             parts = [cut, rest]
-        kept = [r for r in parts if _half_seen(r, current)]
-        if kept:
-            current.reps[:0] = kept
-            out.append({"type": "set_recounted", "t_s": current.reps[-1].detected_at_s,
-                        "count": len(current.reps),
-                        "exercise": classify(current.reps, self.s)})
+        current.reps[:0] = [r for r in parts if _half_seen(r, current)]
 
     def _join_unjoined(self, out: list) -> None:
         """No rep like them came soon enough to tell (`_settle_unjoined`), or the set
@@ -470,9 +468,10 @@ class SetBuilder:
         self.open.unjoined = None
         self.on_rep(_joined(cut, rest), out)
 
-    def _settle_undecided(self, out: list) -> None:
+    def _settle_undecided(self) -> None:
         """A rep a link gap hid the start of, before the set's first rep: with that rep
-        to tell how long one lasts, it counts (first, late) if like it and half seen."""
+        to tell how long one lasts, it counts (first, told with that rep) if like it and
+        half seen."""
         current = self.open
         rep, current.undecided = current.undecided, None
         if (rep is not None and len(current.reps) == 1 and _alike(rep, current.reps[0])
@@ -480,9 +479,6 @@ class SetBuilder:
                 and current.reps[0].start_s - rep.end_s <= self.s.set_gap_s
                 and _half_seen(rep, current)):
             current.reps.insert(0, rep)
-            out.append({"type": "set_recounted", "t_s": current.reps[-1].detected_at_s,
-                        "count": len(current.reps),
-                        "exercise": classify(current.reps, self.s)})
 
     def _settle_split(self, out: list, ending: bool = False) -> None:
         """After a much larger rep, the next SPLIT_EVIDENCE reps tell what it was: if
@@ -583,8 +579,10 @@ class SetBuilder:
         count, exercise = len(live), classify(live, self.s)
         if rep.told == (count, exercise):
             return          # told so already (a set split off with the reps it began with)
-        if count == 1:
-            out.append({"type": "set_started", "t_s": rep.start_s, "exercise": exercise,
+        if not any(r.told for r in live if r is not rep):
+            # The set's first rep told (its first rep, or the second, told with a first
+            # that a gap cut: `_settle_unjoined`).
+            out.append({"type": "set_started", "t_s": live[0].start_s, "exercise": exercise,
                         "detected_at_s": rep.detected_at_s})
         rep.told = (count, exercise)
         out.append({"type": "rep_counted", "exercise": exercise, "count": count,

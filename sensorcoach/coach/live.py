@@ -168,8 +168,7 @@ class CoachState:
                 self.last_event = f"{NAMES[done['exercise']]}: {len(done['reps'])} reps"
             elif kind == "set_recounted":
                 # The count corrected: reps taken back (the "rest" was a held bridge,
-                # detect/lift.py; or they began a new set, detect/sets.py), or a first
-                # rep a link gap cut counted late.
+                # detect/lift.py; or they began a new set, detect/sets.py).
                 self.count = e["count"]
                 if e.get("exercise"):
                     # ... or a set taken for a new one goes on (one large rep).

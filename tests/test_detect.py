@@ -1030,6 +1030,27 @@ def test_a_first_rep_a_gap_cut_is_told_with_the_rep_after_it(tmp_path):
     assert told[0]["t_s"] == pytest.approx(bridges["reps"][0]["start_s"], abs=0.01)
 
 
+def test_tilts_after_bridges_are_counted_as_tilts_once_the_set_splits(tmp_path):
+    """Simulated person 25007: five bridges, then tilts 13 deg at the hip (under half
+    a bridge, but kept in the set as its typical rep came down). At the end the set
+    splits where the sensor stops rising like a bridge; live, the tilts were counted
+    on as bridges 6 to 11 and then as tilts 12 to 25. They are told as the tilts they
+    are once three of them split the set, and go on so (the split itself comes and
+    goes as each rep's rise is read), the last told as the set's count."""
+    path = tmp_path / "s.jsonl.gz"
+    write_session(simulate(SimulationSettings(seed=25007)), path)
+    block = open_source(path).read_all()
+    events, result = _run(block, list(range(0, len(block), 20)))
+    tilts = next(s for s in result["sets"] if s["exercise"] == "pelvic_tilt")
+    first_told = {}
+    for e in events:
+        if e["type"] == "rep_counted" and "rep" in e:
+            first_told.setdefault(e["rep"]["start_s"], (e["count"], e["exercise"]))
+    told = [first_told.get(r["start_s"]) for r in tilts["reps"]]
+    assert all(exercise == "pelvic_tilt" for _, exercise in told[3:]), told
+    assert told[-1] == (len(told), "pelvic_tilt"), told
+
+
 def test_a_hold_lies_within_its_rep():
     """Tilts that rise slowly (3 s) and drop quickly (0.4 s): the way up, slower than
     a fraction of the way down, is told as held (as when a link gap hid it), and the

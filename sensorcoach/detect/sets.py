@@ -60,6 +60,9 @@ class _OpenSet:
     split_at: int | None = None
     split_rep: RepCandidate | None = None
     split_typical_deg: float = 0.0
+    #: The first rep counted out loud of the set this one was last told as splitting
+    #: into by exercise (`_live_reps`): the live count goes on from it, not back.
+    live_from: RepCandidate | None = None
     #: A rep a gap hid the start of, before any rep of the set to judge it by (how
     #: long the set's reps last): the first rep decides (`_settle_undecided`).
     undecided: RepCandidate | None = None
@@ -573,15 +576,25 @@ class SetBuilder:
         """Tell `rep`, the last of `reps_so_far` (the open set's up to it), with the count
         and exercise of the reps hindsight would keep now (`_live_reps`); not at all if
         it is not one of them (turned against the others, a twitch)."""
+        current = self.open
         live = _live_reps(reps_so_far, self.s)
+        if len(_split_by_exercise(reps_so_far, self.s)) > 1:
+            current.live_from = live[0] if live else None
+        else:
+            since = next((i for i, r in enumerate(reps_so_far) if r is current.live_from), None)
+            if since:
+                # Told as a set split off by exercise: it goes on so while the reps
+                # that tell come and go (the rise split needs one side all raised).
+                live = _live_reps(reps_so_far[since:], self.s)
         if not any(r is rep for r in live):
             return
         count, exercise = len(live), classify(live, self.s)
         if rep.told == (count, exercise):
             return          # told so already (a set split off with the reps it began with)
-        if not any(r.told for r in live if r is not rep):
-            # The set's first rep told (its first rep, or the second, told with a first
-            # that a gap cut: `_settle_unjoined`).
+        if not any(r.told and r.told[1] == exercise for r in live if r is not rep):
+            # The set's first rep told as this exercise (its first rep; the second,
+            # told with a first that a gap cut, `_settle_unjoined`; or the third of
+            # tilts told on as bridges until they split the set).
             out.append({"type": "set_started", "t_s": live[0].start_s, "exercise": exercise,
                         "detected_at_s": rep.detected_at_s})
         rep.told = (count, exercise)
@@ -719,12 +732,15 @@ def _live_reps(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandida
     counted "1" and the set's reps from "2", then dropped from the result (7 of the
     26 committed recordings). A rep much larger than the fewer than a set before it
     (bridges after a couple of fidgets) starts the count again: at its end the set is
-    split by exercise and they go."""
+    split by exercise and they go. So do tilts told on as bridges until three of them
+    split the set by exercise."""
     before = reps[:-1]
     if (before and len(before) < s.min_set_reps
             and reps[-1].peak_deg > NEW_SET_RATIO * max(r.peak_deg for r in before)):
         return reps[-1:]
-    return _kept_reps(reps, s)
+    # ... and the last of the sets it would be split into by exercise (tilts after
+    # bridges, taken in one by one: `_split_by_exercise`).
+    return _kept_reps(_split_by_exercise(reps, s)[-1], s)
 
 
 def _without_lone_twitches(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandidate]:

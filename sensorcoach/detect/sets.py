@@ -577,8 +577,8 @@ class SetBuilder:
         and exercise of the reps hindsight would keep now (`_live_reps`); not at all if
         it is not one of them (turned against the others, a twitch)."""
         current = self.open
-        live = _live_reps(reps_so_far, self.s)
-        if len(_split_by_exercise(reps_so_far, self.s)) > 1:
+        live, split = _live_view(reps_so_far, self.s)
+        if split:
             current.live_from = live[0] if live else None
         else:
             since = next((i for i, r in enumerate(reps_so_far) if r is current.live_from), None)
@@ -727,8 +727,14 @@ def _kept_reps(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandida
 
 
 def _live_reps(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandidate]:
+    """The reps to count out loud while the set goes on (`_live_view`)."""
+    return _live_view(reps, s)[0]
+
+
+def _live_view(reps: list[RepCandidate], s: DetectorSettings) -> tuple[list[RepCandidate], bool]:
     """The reps to count out loud while the set goes on: as hindsight would keep them
-    if it ended now. A tiny move before the first rep (found after a quiet rest) was
+    if it ended now; and whether they are the last of sets it would split into by
+    exercise. A tiny move before the first rep (found after a quiet rest) was
     counted "1" and the set's reps from "2", then dropped from the result (7 of the
     26 committed recordings). A rep much larger than the fewer than a set before it
     (bridges after a couple of fidgets) starts the count again: at its end the set is
@@ -737,10 +743,11 @@ def _live_reps(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandida
     before = reps[:-1]
     if (before and len(before) < s.min_set_reps
             and reps[-1].peak_deg > NEW_SET_RATIO * max(r.peak_deg for r in before)):
-        return reps[-1:]
+        return reps[-1:], False      # too few reps to split by exercise (a set each side)
     # ... and the last of the sets it would be split into by exercise (tilts after
     # bridges, taken in one by one: `_split_by_exercise`).
-    return _kept_reps(_split_by_exercise(reps, s)[-1], s)
+    parts = _split_by_exercise(reps, s)
+    return _kept_reps(parts[-1], s), len(parts) > 1
 
 
 def _without_lone_twitches(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandidate]:

@@ -119,6 +119,19 @@ class CoachState:
         discarded with hindsight)?"""
         return self.set_started_s is not None and self.set_started_s >= ended_s
 
+    def _back_to_waiting(self) -> None:
+        """No set on the display: the one shown ended or was not a set."""
+        self.exercise, self.count, self.hold_s = None, 0, 0.0
+        self.set_started_s = None
+
+    @staticmethod
+    def _tell_count(count: int, target, rep, say) -> None:
+        """Say `count` (`rep`: the tone and the number), and "set done" when, with the
+        reps counted before, it makes the planned `target`'s reps."""
+        rep(count)
+        if target and count + target.counted == target.planned.reps:
+            say("set done")
+
     def update(self, events: list[dict], now_s: float, cues: Cues | None = None) -> None:
         self.now_s = now_s
         say = cues.say if cues else (lambda _w: None)
@@ -135,10 +148,7 @@ class CoachState:
                     self.exercise, self.count = e["exercise"], 0
                 self.count = e["count"]
                 self.hold_s = 0.0
-                rep(self.count)
-                target = self.current
-                if target and self.count + target.counted == target.planned.reps:
-                    say("set done")
+                self._tell_count(self.count, self.current, rep, say)
             elif kind == "hold_progress":
                 target = self.current
                 goal = target.planned.hold_s if target else None
@@ -155,16 +165,13 @@ class CoachState:
                         and not self._newer_set_shown(done["end_s"])):
                     # Counted with hindsight at the end (a knee hug's last circle is
                     # told from the release): the person hears the count they did.
-                    rep(final)
-                    if target and final + target.counted == target.planned.reps:
-                        say("set done")
+                    self._tell_count(final, target, rep, say)
                 rest = target.planned.rest_s if target else 0.0
                 self.matcher.add_set(self.sets_seen, done)
                 self.sets_seen += 1
                 self.rest_until_s = e["t_s"] + rest if rest else None
                 if not self._newer_set_shown(done["end_s"]):
-                    self.exercise, self.count, self.hold_s = None, 0, 0.0
-                    self.set_started_s = None
+                    self._back_to_waiting()
                 self.last_event = f"{NAMES[done['exercise']]}: {len(done['reps'])} reps"
             elif kind == "set_recounted":
                 # The count corrected: reps taken back (the "rest" was a held bridge,
@@ -180,8 +187,7 @@ class CoachState:
                 # exercise: the knee hug counted live ended as none while tilts go on).
                 if (self.exercise == e.get("exercise", self.exercise)
                         and not self._newer_set_shown(e["t_s"])):
-                    self.exercise, self.count, self.hold_s = None, 0, 0.0
-                    self.set_started_s = None
+                    self._back_to_waiting()
                 self.last_event = f"not a set: {e['reps']} moves"
             elif kind == "set_extended":
                 # More reps of a set already ended (after a pause or a link gap).

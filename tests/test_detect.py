@@ -31,6 +31,15 @@ def session_samples():
     return _samples(RECORDINGS / "sim_14_restless.jsonl.gz")
 
 
+def _first_told(events) -> dict:
+    """Each tilt or bridge rep's start -> (count, exercise) it was first told with."""
+    told = {}
+    for e in events:
+        if e["type"] == "rep_counted" and "rep" in e:
+            told.setdefault(e["rep"]["start_s"], (e["count"], e["exercise"]))
+    return told
+
+
 def _run(block: SampleBlock, cuts) -> tuple[list, dict]:
     analyzer = SessionAnalyzer()
     events = []
@@ -1004,10 +1013,7 @@ def test_each_rep_is_told_the_count_it_has_in_the_result(before, peak_deg, up_s,
     events, result = _run(block, list(range(0, len(block), 10)))
     assert [len(s["reps"]) for s in result["sets"]] == [6]
     found = result["sets"][0]
-    told = {}
-    for e in events:
-        if e["type"] == "rep_counted":
-            told.setdefault(e["rep"]["start_s"], (e["count"], e["exercise"]))
+    told = _first_told(events)
     assert [told.get(r["start_s"]) for r in found["reps"]] == [
         (k, found["exercise"]) for k in range(1, 7)]
 
@@ -1042,10 +1048,7 @@ def test_tilts_after_bridges_are_counted_as_tilts_once_the_set_splits(tmp_path):
     block = open_source(path).read_all()
     events, result = _run(block, list(range(0, len(block), 20)))
     tilts = next(s for s in result["sets"] if s["exercise"] == "pelvic_tilt")
-    first_told = {}
-    for e in events:
-        if e["type"] == "rep_counted" and "rep" in e:
-            first_told.setdefault(e["rep"]["start_s"], (e["count"], e["exercise"]))
+    first_told = _first_told(events)
     told = [first_told.get(r["start_s"]) for r in tilts["reps"]]
     assert all(exercise == "pelvic_tilt" for _, exercise in told[3:]), told
     assert told[-1] == (len(told), "pelvic_tilt"), told

@@ -1394,6 +1394,57 @@ def test_tilts_soon_after_bridges_of_under_twice_their_size_are_their_own_set(
     assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == sets
 
 
+def _sets_of(reps_peak_rise_s, pause_after=None):
+    """SetBuilder's sets from reps given as (peak_deg, rise_cm, duration_s), one every
+    12 s (13 s where `pause_after` says: after that many)."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    start = 0.0
+    for i, (peak, rise, duration) in enumerate(reps_peak_rise_s):
+        start += 13.0 if pause_after and i in pause_after else 12.0
+        rep = RepCandidate(start, start + duration, peak, start + 1.0, start + duration - 1.0,
+                           start + duration + 0.1)
+        rep.rise_cm = rise
+        builder.on_rep(rep, out)
+    builder.close(out)
+    return [(s["exercise"], len(s["reps"])) for s in builder.sets]
+
+
+#: Simulated restless person 24013's tilts: 12.8-21.2 deg (median 17.1), none raising
+#: the hip sensor.
+LARGE_TILTS = [(13.9, -2.3, 5.0), (17.9, -0.3, 4.0), (16.3, -1.2, 4.0), (20.6, -1.2, 4.0),
+               (19.2, -0.4, 4.0), (19.7, -0.4, 4.0), (21.2, -0.8, 4.0), (14.8, -0.4, 4.0),
+               (12.8, -0.2, 4.0), (15.2, -0.6, 4.0)]
+
+
+def test_bridges_large_tilts_and_bridges_read_as_one_set_are_three():
+    """Simulated restless person 24013: six bridges of ~30 deg raising the hip sensor
+    3-6 cm, 13 s later ten tilts of 17 deg (typical) raising it not at all, 14 s later
+    six bridges again: one set of 22 bridges. The turns are too near to split by size
+    and the rise changed twice (the rule took one change only), and the tilts' typical
+    turn just passed the 17 deg that makes a bridge, though none of them rose."""
+    bridges = [(30.0, 4.5, 10.0)] * 6
+    assert _sets_of(bridges + LARGE_TILTS + bridges, pause_after={6, 16}) == [
+        ("hip_bridge", 6), ("pelvic_tilt", 10), ("hip_bridge", 6)]
+
+
+@pytest.mark.parametrize("reps, sets", [
+    # tilts of 17 deg typical of which one rose by 1 cm: bridges (no sure sign)
+    ([(p, 1.0 if i == 4 else r, d) for i, (p, r, d) in enumerate(LARGE_TILTS)],
+     [("hip_bridge", 10)]),
+    # bridges of 23 deg that did not rise (a thigh sensor's scattered reading) are bridges
+    ([(23.0, -0.5, 8.0)] * 6, [("hip_bridge", 6)]),
+    # simulated 18111 (no gyroscope): 4 of 20 tilts of 11 deg in the middle read as
+    # raised 3-5 cm after the rest drifted: one set of tilts, not tilts, bridges, tilts
+    ([(11.0, -0.4, 2.5)] * 10 + [(11.0, 4.5, 4.5)] * 4 + [(11.0, -0.4, 2.5)] * 6,
+     [("pelvic_tilt", 20)]),
+])
+def test_only_a_clear_rise_change_or_no_rise_at_all_tells_tilts_from_bridges(reps, sets):
+    assert _sets_of(reps) == sets
+
+
 def test_a_last_tilt_from_a_shift_counts_when_clear_of_noise_if_not_of_twice_the_threshold():
     """Simulated person 13030: tilts of 8 deg (the start threshold 35% of them, 2.9 deg),
     then a restless shift of 4 deg held still, and one more tilt of 4.8 deg from it.

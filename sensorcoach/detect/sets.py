@@ -37,6 +37,11 @@ SHARP_WAY_DEG = 45.0
 #: thigh); 4 or more only where rest lay between the levels (one simulated person)
 #: and in knee rolling, which goes side to side (not one of these exercises).
 ALTERNATING_RUN = 4
+#: Bridges and tilts that a change in how far they raise the sensor tells apart turn
+#: the pelvis by sizes at least this far apart: 1.5-2.1 times in the sessions where
+#: that split was right; reps that turn alike (within 5%: a drifting rest without a
+#: gyroscope made 4 of 20 tilts read as raised) are one exercise.
+RISE_SPLIT_RATIO = 1.25
 
 
 @dataclass
@@ -255,10 +260,15 @@ def _one_level_of_alternating(reps: list[RepCandidate]) -> list[RepCandidate]:
 
 def classify(reps: list[RepCandidate], s: DetectorSettings) -> str:
     """Bridge or pelvic tilt: by how far the pelvis turns, or else by how high the
-    sensor rises (a thigh sensor turns less in a bridge, but still rises)."""
-    if median([r.peak_deg for r in reps]) >= s.bridge_min_deg:
-        return "hip_bridge"
+    sensor rises (a thigh sensor turns less in a bridge, but still rises; a turn near
+    the limit between the two that does not raise the sensor is a tilt)."""
+    typical_deg = median([r.peak_deg for r in reps])
     rises = [r.rise_cm for r in reps if r.rise_cm is not None]
+    if typical_deg >= s.bridge_min_deg:
+        # Every rep, not the median: a thigh sensor's rise reads scattered (MEx: -3 to
+        # +6 cm across one person's bridges), so only a set none of whose reps rose says so.
+        not_raised = len(rises) >= s.min_set_reps and max(rises) < s.tilt_max_rise_cm
+        return "pelvic_tilt" if not_raised and typical_deg < s.bridge_sure_deg else "hip_bridge"
     if rises and median(rises) >= s.bridge_min_rise_cm:
         return "hip_bridge"
     return "pelvic_tilt"
@@ -846,23 +856,34 @@ def _split_once(reps: list[RepCandidate], s: DetectorSettings) -> list[list]:
 
 def _rise_split(reps: list[RepCandidate], s: DetectorSettings) -> int | None:
     """Where a set's reps change from ones that all raised the sensor by a bridge's
-    height (`bridge_min_rise_cm`, lift.py) to ones that all did not, or back, with at
-    least `min_set_reps` on each side, and the two are different exercises: bridges
-    and tilts of sizes too near to tell apart by how far they turn (a hip sensor's
-    large tilts, 12-17 deg, after bridges of under 2.2 times that). None if there is
-    no such place, or a rise is unknown. Only one change: a few reps of a set that
-    read as raised between others that did not (an accelerometer-only tilt set) are
-    no set of their own."""
-    if any(r.rise_cm is None for r in reps):
+    height (`bridge_min_rise_cm`, lift.py) to ones that all did not, or back, and the
+    two are different exercises: bridges and tilts of sizes too near to tell apart by
+    how far they turn (a hip sensor's large tilts, 12-21 deg, beside bridges of under
+    2.2 times that). The first such change; `_split_by_exercise` finds the next
+    (bridges, tilts, bridges). The same person's bridges turn further than their
+    tilts (RISE_SPLIT_RATIO). None if there is none, or a rise is unknown (but for
+    the newest reps'). Every run
+    of raised or not raised reps must be `min_set_reps` long: a few reps of a set that
+    read as raised between others that did not (an accelerometer-only tilt set) are no
+    set of their own, and then nothing here is sure enough to split on."""
+    known = len(reps)
+    while known and reps[known - 1].rise_cm is None:
+        known -= 1              # the newest, not measured yet (lift.py waits for rest)
+    if not known or any(r.rise_cm is None for r in reps[:known]):
         return None
-    raised = [r.rise_cm >= s.bridge_min_rise_cm for r in reps]
-    changes = [i for i in range(1, len(reps)) if raised[i] != raised[i - 1]]
-    if len(changes) != 1:
+    raised = [r.rise_cm >= s.bridge_min_rise_cm for r in reps[:known]]
+    # ... taken to be like the rep before: told live as the set they go on.
+    raised += [raised[-1]] * (len(reps) - known)
+    edges = [0] + [i for i in range(1, len(reps)) if raised[i] != raised[i - 1]] + [len(reps)]
+    if len(edges) < 3 or min(b - a for a, b in zip(edges, edges[1:])) < s.min_set_reps:
         return None
-    k = changes[0]
-    if min(k, len(reps) - k) < s.min_set_reps or classify(reps[:k], s) == classify(reps[k:], s):
-        return None
-    return k
+    for before, k, after in zip(edges, edges[1:], edges[2:]):
+        first = median([r.peak_deg for r in reps[before:k]])
+        second = median([r.peak_deg for r in reps[k:after]])
+        if (max(first, second) >= RISE_SPLIT_RATIO * min(first, second)
+                and classify(reps[before:k], s) != classify(reps[k:after], s)):
+            return k
+    return None
 
 
 def _evidence(reps: list[RepCandidate], s: DetectorSettings) -> float:

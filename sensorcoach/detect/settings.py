@@ -203,3 +203,11 @@ class DetectorSettings:
     #: sensor turns only 6-17 deg in some people's bridges but rises 2-13 cm; pelvic
     #: tilts measured at most 1.5 cm (MEx) and 0.3 cm (simulated hip sensors).
     bridge_min_rise_cm: float = 2.5
+    #: Between `bridge_min_deg` and this typical turn, deg, reps none of which raised
+    #: the sensor by `tilt_max_rise_cm` are pelvic tilts: restless people's large
+    #: tilts at the hip reach 17 deg, as small bridges do, and there only the rise tells
+    #: them apart. Beyond this no tilt goes (active tilt is at most ~16 deg).
+    bridge_sure_deg: float = 22.0
+    #: cm. Every simulated set of bridges (1047) had a rep that raised the hip sensor
+    #: by 2.0 cm or more; in 92% of the tilt sets (1046) none rose by this much.
+    tilt_max_rise_cm: float = 0.8

@@ -1,8 +1,9 @@
 """`sensorcoach evaluate DIR`: the analysis against every NAME.labels.json in DIR.
 
-Labelled reps hidden more than half by a gap the link left in the data (a
-disconnect) cannot be seen by any method; they are left out of the truth count and
-the number left out is reported. Everything else counts.
+Every labelled rep counts, those a gap in the data hid (a link drop) as well: the
+person did them, and a physiotherapist watching would count them (the detector
+counts them from the set's rhythm, `"hidden": true`). How many were hidden more than
+half is reported. Hold and latency are measured on the reps seen only.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class SetRow:
     hold_errors_s: list[float] = field(default_factory=list)
     posture_error_s: float | None = None
     latencies_s: list[float] = field(default_factory=list)
-    #: Labelled reps that overlap a link gap: no data, so not counted as truth.
+    #: Labelled reps hidden more than half by a link gap (counted in the truth).
     in_gaps: int = 0
 
     @property
@@ -96,11 +97,12 @@ def evaluate_file(labels_path: Path, result: dict) -> tuple[list[SetRow], dict]:
     for ts, fs in _match(labels.sets, found_sets):
         visible = _outside_gaps(ts.reps, gaps)
         row = SetRow(labels_path.name[: -len(".labels.json")], ts.exercise, ts.start_s,
-                     len(visible), 0, None, in_gaps=len(ts.reps) - len(visible))
+                     len(ts.reps), 0, None, in_gaps=len(ts.reps) - len(visible))
         if fs is not None:
             row.found_reps = len(fs["reps"])
             row.found_exercise = fs["exercise"]
-            for t, f in _match(visible, fs["reps"]):
+            seen = [r for r in fs["reps"] if not r.get("hidden")]
+            for t, f in _match(visible, seen):
                 if f is None:
                     continue
                 if "detected_at_s" in f:
@@ -211,7 +213,7 @@ def format_report(report: dict) -> str:
 
     lines += ["", f"sets                         {s['sets']}",
               f"exact count                  {pct(s['exact_count_rate'])}"
-              + (f"  (truth excludes {s['reps_in_gaps']} labelled reps inside link gaps)"
+              + (f"  (truth includes {s['reps_in_gaps']} labelled reps inside link gaps)"
                  if s["reps_in_gaps"] else ""),
               f"within +-1                   {pct(s['within_one_rate'])}",
               f"right exercise               {pct(s['recognition_rate'])}",

@@ -25,9 +25,10 @@ class SetProgress:
     detected: list[int] = field(default_factory=list)    # indices into result["sets"]
 
     def holds_s(self, result: dict) -> list[float]:
-        """Hold times of every rep of the detected sets that went to this planned set."""
+        """Hold times of every rep seen of the detected sets that went to this planned
+        set (a rep a link gap hid has only the set's typical hold)."""
         return [r["hold_s"] for i in self.detected for r in result["sets"][i]["reps"]
-                if r.get("hold_s") is not None]
+                if r.get("hold_s") is not None and not r.get("hidden")]
 
     @property
     def complete(self) -> bool:

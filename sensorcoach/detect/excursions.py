@@ -95,6 +95,8 @@ class RockingCandidate:
     peak_deg: float
     #: (start_s, end_s, detected_at_s) per rocking circle
     circles: list[tuple[float, float, float]] = field(default_factory=list)
+    #: Indices of the circles a link gap hid (counted by the pace either side).
+    hidden: list[int] = field(default_factory=list)
 
     @property
     def posture_s(self) -> float:
@@ -830,8 +832,10 @@ class ExcursionDetector:
             if not spans:
                 return None
             circles = [(a, b, self.live_circles[k] if k < len(self.live_circles) else done_at)
-                       for k, (a, b) in enumerate(spans)]
-            return RockingCandidate(start_s, t_s, times[first], times[last], peak, circles)
+                       for k, (a, b, _) in enumerate(spans)]
+            hidden = [k for k, (_, _, in_gap) in enumerate(spans) if in_gap]
+            return RockingCandidate(start_s, t_s, times[first], times[last], peak, circles,
+                                    hidden)
         # With hindsight every swing is seen, but the knee pull and the release at the
         # edges of the posture can add a half swing: N circles make 2N - 1 or 2N flips.
         circles = []

@@ -140,8 +140,9 @@ def first_flip_phase(dirs, axis, base, h: float, swing: float) -> float:
 
 def circles_seen(times, p, h: float, stretches, first_flip: float,
                   start_seen: bool, end_seen: bool) -> list[tuple[float, float]]:
-    """(start_s, end_s) of the rocking circles of a posture that link gaps cut, those
-    at least half seen: whose middle lies in a stretch of frames seen.
+    """(start_s, end_s, hidden) of the rocking circles of a posture that link gaps
+    cut: those at least half seen (whose middle lies in a stretch of frames seen), and
+    between two stretches those the gap hid (`hidden`), by the pace either side.
 
     Swing reversals come every half circle, the first `first_flip` of a circle after
     the rocking started, the last the last one before the circle the rocking ends
@@ -232,4 +233,18 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
                 before.pop()
             else:
                 after.pop(0)
-    return [span for _, _, circles in found for span, _ in circles]
+    # Circles between two stretches whose middles the gap hid: as many as the pace
+    # puts between the nearest circles seen either side. They happened.
+    spans = []
+    for n, (_, _, circles) in enumerate(found):
+        spans += [(a, b, False) for (a, b), _ in circles]
+        after = found[n + 1][2] if n + 1 < len(found) else None
+        if not circles or not after:
+            continue
+        from_s, to_s = circles[-1][1], after[0][1]
+        hidden = round((to_s - from_s) / (2.0 * half_s)) - 1
+        step_s = (to_s - from_s) / (hidden + 1)
+        for k in range(1, hidden + 1):
+            middle_s = from_s + k * step_s
+            spans.append((middle_s - 0.5 * step_s, middle_s + 0.5 * step_s, True))
+    return spans

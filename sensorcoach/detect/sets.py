@@ -42,6 +42,13 @@ ALTERNATING_RUN = 4
 #: that split was right; reps that turn alike (within 5%: a drifting rest without a
 #: gyroscope made 4 of 20 tilts read as raised) are one exercise.
 RISE_SPLIT_RATIO = 1.25
+#: A link gap between two reps of a set hid as many reps as the set's rhythm puts
+#: there (`_hidden_counts`), each with at least this fraction of a typical rep's
+#: length unseen: a gap over a rest alone, or a pause the person took in view, hides
+#: none. Under half, as a rep the gap cut may show its other part.
+HIDDEN_MIN_UNSEEN = 0.4
+#: Pairs of reps seen one after the other that it takes to know a set's rhythm.
+RHYTHM_MIN_PAIRS = 2
 
 
 @dataclass
@@ -289,6 +296,9 @@ class SetBuilder:
         #: A posture change came since the last set ended: reps after it are not
         #: that set's end (`_finish_set`).
         self.posture_changed = False
+        #: (start_s, end_s) of the link gaps since the last set ended (or of late:
+        #: `on_gap`), to count the reps they hid (`_hidden_counts`).
+        self.gaps: list[tuple[float, float]] = []
 
     @property
     def typical_peak_deg(self) -> float:
@@ -331,6 +341,10 @@ class SetBuilder:
         if self.open and self.open.reps:
             self.open.gap_s += duration_s
             self.open.gap_end_s = t_s
+        else:
+            # No set open: only reps from the last two set pauses may join one.
+            self.gaps = [g for g in self.gaps if g[1] >= t_s - 2 * self.s.set_gap_s]
+        self.gaps.append((t_s - duration_s, t_s))
 
     def on_rep(self, rep: RepCandidate, out: list) -> None:
         s = self.s
@@ -579,7 +593,8 @@ class SetBuilder:
         if not tell:
             return
         live = _live_reps(kept, self.s) if kept else []
-        out.append({"type": "set_recounted", "t_s": t_s, "count": len(live),
+        count = len(live) + sum(_hidden_counts(live, self.gaps))
+        out.append({"type": "set_recounted", "t_s": t_s, "count": count,
                     "exercise": classify(live, self.s) if live else None})
 
     def _announce(self, rep: RepCandidate, reps_so_far: list[RepCandidate], out: list) -> None:
@@ -598,7 +613,8 @@ class SetBuilder:
                 live = _live_reps(reps_so_far[since:], self.s)
         if not any(r is rep for r in live):
             return
-        count, exercise = len(live), classify(live, self.s)
+        count = len(live) + sum(_hidden_counts(live, self.gaps))
+        exercise = classify(live, self.s)
         if rep.told == (count, exercise):
             return          # told so already (a set split off with the reps it began with)
         if not any(r.told and r.told[1] == exercise for r in live if r is not rep):
@@ -638,6 +654,8 @@ class SetBuilder:
         self.rocking_live = 0
         reps = [{"start_s": round(a, 3), "end_s": round(b, 3), "detected_at_s": round(d, 3)}
                 for a, b, d in cand.circles]
+        for k in cand.hidden:
+            reps[k]["hidden"] = True
         last = self.sets[-1] if self.sets and not self.posture_changed else None
         if (last is not None and last["exercise"] == "knee_to_chest"
                 and cand.start_s - last["end_s"] <= self.s.set_gap_s):
@@ -719,8 +737,9 @@ class SetBuilder:
         result = {"exercise": exercise, "start_s": round(reps[0].start_s, 3),
                   "end_s": round(reps[-1].end_s, 3),
                   "peak_deg": round(median([r.peak_deg for r in reps]), 1),
-                  "reps": [_rep_json(r, exercise) for r in reps]}
+                  "reps": _reps_json(reps, exercise, self.gaps)}
         self.sets.append(result)
+        self.gaps = [g for g in self.gaps if g[1] > reps[-1].end_s]
         self.posture_changed = False
         out.append({"type": "set_ended", "t_s": reps[-1].end_s, "set": result})
 
@@ -892,6 +911,69 @@ def _evidence(reps: list[RepCandidate], s: DetectorSettings) -> float:
     half: so small a move is weaker evidence (a fidget, a deep breath), and a set of
     them needs twice as many."""
     return sum(0.5 if r.quiet and r.peak_deg < s.min_start_deg else 1.0 for r in reps)
+
+
+def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]]) -> list[int]:
+    """How many reps link gaps hid between each two reps of a set one after the other:
+    as many as the set's rhythm puts there, and no more than the gaps could hide.
+
+    The rhythm: the median time from one rep's start to the next's, over pairs with
+    no gap between them (RHYTHM_MIN_PAIRS at least; else none is counted). Between
+    two reps with gaps between their starts, `n` periods from one to the other make
+    `n - 1` reps between, bounded by how many periods fit in the time unseen plus a
+    rest, and by HIDDEN_MIN_UNSEEN of a rep's length unseen for each."""
+    if len(reps) < RHYTHM_MIN_PAIRS + 1 or not gaps:
+        return [0] * max(0, len(reps) - 1)
+
+    def unseen_s(t0: float, t1: float) -> float:
+        return sum(max(0.0, min(t1, b) - max(t0, a)) for a, b in gaps)
+
+    pairs = list(zip(reps, reps[1:]))
+    unseen = [unseen_s(a.start_s, b.start_s) for a, b in pairs]
+    clean = [(a, b) for (a, b), u in zip(pairs, unseen) if u == 0.0]
+    if len(clean) < RHYTHM_MIN_PAIRS:
+        return [0] * len(pairs)
+    period_s = median([b.start_s - a.start_s for a, b in clean])
+    rest_s = max(0.0, median([b.start_s - a.end_s for a, b in clean]))
+    rep_s = median([r.end_s - r.start_s for r in reps])
+    counts = []
+    for (a, b), u in zip(pairs, unseen):
+        if u == 0.0:
+            counts.append(0)
+            continue
+        by_rhythm = round((b.start_s - a.start_s) / period_s) - 1
+        fit = round((u + rest_s) / period_s)
+        enough_unseen = math.floor(u / (HIDDEN_MIN_UNSEEN * rep_s))
+        counts.append(max(0, min(by_rhythm, fit, enough_unseen)))
+    return counts
+
+
+def _reps_json(reps: list[RepCandidate], exercise: str,
+               gaps: list[tuple[float, float]]) -> list[dict]:
+    """A set's reps, with those link gaps hid (`_hidden_counts`) between them:
+    `"hidden": true`, each in the middle of an even share of the time between its
+    neighbours, as long as the set's typical rep (a bridge held as long as its typical
+    hold), found when the rep after them was."""
+    out = []
+    hidden = _hidden_counts(reps, gaps)
+    rep_s = median([r.end_s - r.start_s for r in reps])
+    hold_s = median([r.hold_s for r in reps])
+    for i, rep in enumerate(reps):
+        out.append(_rep_json(rep, exercise))
+        k = hidden[i] if i < len(hidden) else 0
+        if not k:
+            continue
+        after = reps[i + 1]
+        slot_s = max(0.0, after.start_s - rep.end_s) / k
+        length_s = min(rep_s, slot_s)
+        for j in range(k):
+            start_s = rep.end_s + (j + 0.5) * slot_s - 0.5 * length_s
+            ghost = {"start_s": round(start_s, 3), "end_s": round(start_s + length_s, 3),
+                     "detected_at_s": round(after.detected_at_s, 3), "hidden": True}
+            if exercise == "hip_bridge":
+                ghost["hold_s"] = round(hold_s, 2)
+            out.append(ghost)
+    return out
 
 
 def _rep_json(rep: RepCandidate, exercise: str) -> dict:

@@ -7,8 +7,9 @@ is fed to the analyzer `--chunk` samples at a time (default 20, 0.2 s at 100 Hz:
 few BLE notifications), and its events drive the live coach with silent cues, as
 `sensorcoach live` does. Printed per set:
 
-- told right: of the reps of every tilt and bridge set in the result, the share
-  first told live with the count and exercise they have there;
+- told right: of the reps of every tilt and bridge set in the result (but those a
+  link gap hid), the share first told live with the count and exercise they have
+  there;
 - last said: of those sets, the share whose last number said for their exercise,
   when the set ended, is their count in the result;
 - hugs reached: of the labelled knee hugs, the share whose live count had reached the
@@ -79,9 +80,10 @@ def replay(path: Path, chunk: int) -> dict:
     for e in events:
         if e["type"] == "rep_counted" and "rep" in e:
             first_told.setdefault(round(e["rep"]["start_s"], 3), (e["count"], e["exercise"]))
+    # A rep a link gap hid is not told itself: the count told after the gap has it.
     told = [first_told.get(round(r["start_s"], 3)) == (k, s["exercise"])
             for s in analyzer.result()["sets"] if s["exercise"] != "knee_to_chest"
-            for k, r in enumerate(s["reps"], start=1)]
+            for k, r in enumerate(s["reps"], start=1) if not r.get("hidden")]
 
     reached, latency = [], []
     labels_path = path.with_name(path.name.split(".")[0] + ".labels.json")

@@ -47,8 +47,10 @@ RISE_SPLIT_RATIO = 1.25
 #: length unseen: a gap over a rest alone, or a pause the person took in view, hides
 #: none. Under half, as a rep the gap cut may show its other part.
 HIDDEN_MIN_UNSEEN = 0.4
-#: Pairs of reps seen one after the other that it takes to know a set's rhythm.
-RHYTHM_MIN_PAIRS = 2
+#: Pairs of reps seen one after the other that it takes to know a set's rhythm: one
+#: (reps in a set vary by about a third, and a period must be off by half to miscount
+#: one). Two made no result better, and reps told after a gap early in a set one low.
+RHYTHM_MIN_PAIRS = 1
 
 
 @dataclass

@@ -883,10 +883,10 @@ def _rise_split(reps: list[RepCandidate], s: DetectorSettings) -> int | None:
     2.2 times that). The first such change; `_split_by_exercise` finds the next
     (bridges, tilts, bridges). The same person's bridges turn further than their
     tilts (RISE_SPLIT_RATIO). None if there is none, or a rise is unknown (but for
-    the newest reps'). Every run
-    of raised or not raised reps must be `min_set_reps` long: a few reps of a set that
-    read as raised between others that did not (an accelerometer-only tilt set) are no
-    set of their own, and then nothing here is sure enough to split on."""
+    the newest reps'). Every run of raised or not raised reps must be `min_set_reps`
+    long: a few reps of a set that read as raised between others that did not (an
+    accelerometer-only tilt set) are no set of their own, and then nothing here is
+    sure enough to split on."""
     known = len(reps)
     while known and reps[known - 1].rise_cm is None:
         known -= 1              # the newest, not measured yet (lift.py waits for rest)

@@ -943,9 +943,8 @@ def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]]) ->
         if u == 0.0:
             counts.append(0)
             continue
-        # Halves round up alike (round() would round 1.5 up and 2.5 down).
-        by_rhythm = math.floor((b.start_s - a.start_s) / period_s + 0.5) - 1
-        fit = math.floor((u + rest_s) / period_s + 0.5)
+        by_rhythm = round((b.start_s - a.start_s) / period_s) - 1
+        fit = round((u + rest_s) / period_s)
         enough_unseen = math.floor(u / (HIDDEN_MIN_UNSEEN * rep_s))
         counts.append(max(0, min(by_rhythm, fit, enough_unseen)))
     return counts

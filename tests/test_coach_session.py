@@ -334,3 +334,19 @@ def test_one_large_tilt_in_a_set_counts_on(monkeypatch):
     spoken, result, state = _spoken(pitch_session(frames + [(t + 10.0, 0.0)]))
     assert [(x["exercise"], len(x["reps"])) for x in result["sets"]] == [("pelvic_tilt", 13)]
     assert spoken == [str(k) for k in range(1, 14)]
+
+
+def test_the_report_says_which_reps_were_counted_across_a_link_gap():
+    """A physiotherapist reading the report sees how many reps came from the set's
+    rhythm, not from the sensor, and their holds are not drawn as measured."""
+    from sensorcoach.coach.report import render_html
+
+    reps = [{"start_s": 10.0 * i, "end_s": 10.0 * i + 8.0, "hold_s": 5.5} for i in range(4)]
+    reps[2]["hidden"] = True
+    result = {"duration_s": 60.0, "sets": [{"exercise": "hip_bridge", "start_s": 0.0,
+                                            "end_s": 38.0, "reps": reps}]}
+    plan = load_plan()
+    page = render_html(result, match(plan, result), plan, [(0.0, 0.0), (60.0, 0.0)], "test")
+    assert "(1 across link gaps)" in page
+    assert page.count("counted across a link gap</title>") == 1
+    assert page.count("<title>hold 5.5 s</title>") == 3

@@ -53,16 +53,20 @@ def _svg_trace(trace, result: dict) -> str:
     for s in result["sets"]:
         colour = COLOURS[s["exercise"]]
         for r in s["reps"]:
+            # A rep a link gap hid: outlined only, its place an estimate.
+            look = (f'fill="none" stroke="{colour}" stroke-dasharray="4 3"' if r.get("hidden")
+                    else f'fill="{colour}" opacity="0.18"')
+            note = ", counted across a link gap" if r.get("hidden") else ""
             parts.append(f'<rect x="{x(r["start_s"]):.1f}" y="{PAD}" width="{max(1, x(r["end_s"]) - x(r["start_s"])):.1f}" '
-                         f'height="{HEIGHT - 2 * PAD}" fill="{colour}" opacity="0.18"><title>'
-                         f'{NAMES[s["exercise"]]} rep {r["start_s"]:.1f}-{r["end_s"]:.1f} s</title></rect>')
+                         f'height="{HEIGHT - 2 * PAD}" {look}><title>'
+                         f'{NAMES[s["exercise"]]} rep {r["start_s"]:.1f}-{r["end_s"]:.1f} s{note}</title></rect>')
         parts.append(f'<text x="{x(s["start_s"]):.1f}" y="{PAD - 8}" font-size="12" fill="{colour}">'
                      f'{NAMES[s["exercise"]]} ({len(s["reps"])})</text>')
     line = " ".join(f"{x(t):.1f},{y(a):.1f}" for t, a in pts)
     parts.append(f'<polyline points="{line}" fill="none" stroke="#333" stroke-width="1.2"/>')
     for s in result["sets"]:
         for r in s["reps"]:
-            if "hold_s" in r and s["exercise"] == "hip_bridge":
+            if "hold_s" in r and s["exercise"] == "hip_bridge" and not r.get("hidden"):
                 mid = (r["start_s"] + r["end_s"]) / 2
                 parts.append(f'<line x1="{x(mid - r["hold_s"] / 2):.1f}" x2="{x(mid + r["hold_s"] / 2):.1f}" '
                              f'y1="{PAD + 4}" y2="{PAD + 4}" stroke="{COLOURS["hip_bridge"]}" stroke-width="4">'
@@ -113,8 +117,10 @@ def render_html(result: dict, matched: MatchResult, plan: Plan, trace, source: s
                 holds += f" ({len(p.attempts)} too short, by " + ", ".join(
                     f"{a['short_by_s']:.1f}" for a in p.attempts) + " s)"
         posture = f"{p.posture_s:.0f} / {p.planned.posture_s:g} s" if p.planned.posture_s else ""
+        hidden = sum(1 for i in p.detected for r in result["sets"][i]["reps"] if r.get("hidden"))
+        across = f" ({hidden} across link gaps)" if hidden else ""
         rows.append(f"<tr><td>{p.index + 1}</td><td>{NAMES[p.planned.exercise]}</td>"
-                    f"<td>{p.counted} / {p.planned.reps}</td><td>{p.status}</td>"
+                    f"<td>{p.counted} / {p.planned.reps}{across}</td><td>{p.status}</td>"
                     f"<td>{e(holds)}</td><td>{posture}</td></tr>")
     extra = "".join(f"<li>{NAMES[result['sets'][i]['exercise']]}: {len(result['sets'][i]['reps'])} reps "
                     f"at {result['sets'][i]['start_s']:.0f} s</li>" for i in matched.extra)
@@ -133,7 +139,8 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 10px;t
 <th>bridge holds (s)</th><th>time in posture</th></tr>{''.join(rows)}</table>
 {f'<h3>Extra sets</h3><ul>{extra}</ul>' if extra else ''}
 <h2>Pelvis angle from rest over time</h2>
-<p>Shaded: detected reps, coloured by exercise; bars on top: bridge holds.</p>
+<p>Shaded: detected reps, coloured by exercise (outlined: counted across a link gap,
+from the set's rhythm); bars on top: bridge holds.</p>
 {_svg_trace(trace, result)}
 <h2>Bridge holds against target</h2>
 {_svg_holds(result, matched)}

@@ -8,6 +8,12 @@ import math
 from .settings import DetectorSettings
 from .vectors import DEG, mean_direction, median, normalise, turn_direction
 
+#: A circle under way when a link gap began or ended, at the rocking's edge, counts
+#: if this fraction of a circle of it was seen, swinging by the reversal threshold:
+#: the person was rocking, and the rest of it the gap hid (under half: its middle was
+#: not seen). A quarter circle is a half swing.
+EDGE_SEEN = 0.25
+
 
 class RockingCounter:
     """Counts rocking swings: hysteresis on the projection of the gravity direction's
@@ -233,6 +239,25 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
                 before.pop()
             else:
                 after.pop(0)
+    # The circle under way where a gap began or ended, at the rocking's first or last
+    # stretch seen (not the posture's own start or end), happened.
+    circle_s = 2.0 * half_s
+
+    def swung(t0: float, t1: float) -> bool:
+        """Did the person swing (by the reversal threshold) from `t0` to `t1`?"""
+        part = [x for t, x in zip(times, p) if t0 <= t <= t1]
+        return bool(part) and max(part) - min(part) >= h
+
+    first, last = found[0], found[-1]
+    if first[2] and not (start_seen and seen[0] == 0):
+        start_s = first[2][0][0][0]
+        if start_s - first[0] >= EDGE_SEEN * circle_s and swung(first[0], start_s):
+            first[2].insert(0, ((max(first[0], start_s - circle_s), start_s),
+                                start_s - half_s))
+    if last[2] and not (end_seen and seen[-1] == len(stretches) - 1):
+        end_s = last[2][-1][0][1]
+        if last[1] - end_s >= EDGE_SEEN * circle_s and swung(end_s, last[1]):
+            last[2].append(((end_s, min(last[1], end_s + circle_s)), end_s + half_s))
     # Circles between two stretches whose middles the gap hid: as many as the pace
     # puts between the nearest circles seen either side. They happened.
     spans = []

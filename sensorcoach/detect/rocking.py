@@ -147,8 +147,11 @@ def first_flip_phase(dirs, axis, base, h: float, swing: float) -> float:
 def circles_seen(times, p, h: float, stretches, first_flip: float,
                   start_seen: bool, end_seen: bool) -> list[tuple[float, float]]:
     """(start_s, end_s, hidden) of the rocking circles of a posture that link gaps
-    cut: those at least half seen (whose middle lies in a stretch of frames seen), and
-    between two stretches those the gap hid (`hidden`), by the pace either side.
+    cut: those at least half seen (whose middle lies in a stretch of frames seen);
+    the one under way where a gap begins or ends the rocking seen, if a quarter of it
+    was seen swinging (EDGE_SEEN); and those the gap hid (`hidden`): between two
+    stretches by the pace either side, and between the posture's own start or end
+    (seen, without swings) and the rocking, the whole circles that fit in the gap.
 
     Swing reversals come every half circle, the first `first_flip` of a circle after
     the rocking started, the last the last one before the circle the rocking ends
@@ -258,11 +261,25 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
         end_s = last[2][-1][0][1]
         if last[1] - end_s >= EDGE_SEEN * circle_s and swung(end_s, last[1]):
             last[2].append(((end_s, min(last[1], end_s + circle_s)), end_s + half_s))
+    # The posture's own start or end seen across a gap, without swings (the knee pull,
+    # the release): the rocking went on through the gap, as many whole circles as fit.
+    if start_seen and seen[0] > 0 and first[2]:
+        gap_from_s = times[stretches[seen[0] - 1][1]]
+        start_s = first[2][0][0][0]
+        for k in range(math.floor((start_s - gap_from_s) / circle_s), 0, -1):
+            first[2].insert(0, ((start_s - k * circle_s, start_s - (k - 1) * circle_s),
+                                start_s - (k - 0.5) * circle_s, True))
+    if end_seen and seen[-1] < len(stretches) - 1 and last[2]:
+        gap_to_s = times[stretches[seen[-1] + 1][0]]
+        end_s = last[2][-1][0][1]
+        for k in range(1, math.floor((gap_to_s - end_s) / circle_s) + 1):
+            last[2].append(((end_s + (k - 1) * circle_s, end_s + k * circle_s),
+                            end_s + (k - 0.5) * circle_s, True))
     # Circles between two stretches whose middles the gap hid: as many as the pace
     # puts between the nearest circles seen either side. They happened.
     spans = []
     for n, (_, _, circles) in enumerate(found):
-        spans += [(a, b, False) for (a, b), _ in circles]
+        spans += [(a, b, bool(rest)) for (a, b), _, *rest in circles]
         after = found[n + 1][2] if n + 1 < len(found) else None
         if not circles or not after:
             continue

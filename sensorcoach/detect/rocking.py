@@ -145,7 +145,7 @@ def first_flip_phase(dirs, axis, base, h: float, swing: float) -> float:
 
 
 def circles_seen(times, p, h: float, stretches, first_flip: float,
-                  start_seen: bool, end_seen: bool) -> list[tuple[float, float]]:
+                  start_seen: bool, end_seen: bool) -> list[tuple[float, float, bool]]:
     """(start_s, end_s, hidden) of the rocking circles of a posture that link gaps
     cut: those at least half seen (whose middle lies in a stretch of frames seen);
     the one under way where a gap begins or ends the rocking seen, if a quarter of it

@@ -1537,6 +1537,9 @@ def test_moves_on_the_way_into_bridges_are_not_the_end_of_the_tilts_before(moves
     ([0, 5, 10, 15, 20, 35, 40, 45], (21.5, 32.0), [25.0, 30.0]),
     # early in a set: one pair seen before the gap is rhythm enough
     ([0, 5, 15], (6.5, 12.5), [10.0]),
+    # one hidden, then 6.5 s resting in view before the next: that pause is no time
+    # for reps (by the rhythm alone, two)
+    ([0, 5, 10, 15, 20, 34, 39, 44], (21.5, 27.5), [25.0]),
     # a 10 s pause in view, no gap: nothing hidden
     ([0, 5, 10, 15, 20, 30, 35, 40], None, []),
     # a 2 s gap over the rest between two tilts: nothing hidden

@@ -915,35 +915,56 @@ def _evidence(reps: list[RepCandidate], s: DetectorSettings) -> float:
     return sum(0.5 if r.quiet and r.peak_deg < s.min_start_deg else 1.0 for r in reps)
 
 
+def _unseen_s(t0: float, t1: float, gaps: list[tuple[float, float]]) -> float:
+    """How long link gaps hid from `t0` to `t1`, s."""
+    return sum(max(0.0, min(t1, b) - max(t0, a)) for a, b in gaps)
+
+
+def _rhythm(reps: list[RepCandidate],
+            gaps: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """A set's rhythm, when link gaps came in it: the median time from one rep's start
+    to the next's and from one's end to the next's start (period, rest, s), over the
+    pairs with no gap between them (RHYTHM_MIN_PAIRS at least); else None."""
+    if len(reps) < RHYTHM_MIN_PAIRS + 1 or not gaps:
+        return None
+    clean = [(a, b) for a, b in zip(reps, reps[1:]) if _unseen_s(a.start_s, b.start_s, gaps) == 0.0]
+    if len(clean) < RHYTHM_MIN_PAIRS:
+        return None
+    return (median([b.start_s - a.start_s for a, b in clean]),
+            max(0.0, median([b.start_s - a.end_s for a, b in clean])))
+
+
 def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]]) -> list[int]:
     """How many reps link gaps hid between each two reps of a set one after the other:
     as many as the set's rhythm puts there, and no more than the gaps could hide.
 
     The rhythm: the median time from one rep's start to the next's, over pairs with
     no gap between them (RHYTHM_MIN_PAIRS at least; else none is counted). Between
-    two reps with gaps between their starts, `n` periods from one to the other make
-    `n - 1` reps between, bounded by how many periods fit in the time unseen plus a
-    rest, and by HIDDEN_MIN_UNSEEN of a rep's length unseen for each."""
-    if len(reps) < RHYTHM_MIN_PAIRS + 1 or not gaps:
+    two reps with gaps between their starts, `n` periods from one to the other (less
+    any rest in view next to the gap beyond the usual rest: a pause) make `n - 1`
+    reps between, bounded by how many periods fit in the time unseen plus a rest,
+    and by HIDDEN_MIN_UNSEEN of a rep's length unseen for each."""
+    rhythm = _rhythm(reps, gaps)
+    if rhythm is None:
         return [0] * max(0, len(reps) - 1)
-
-    def unseen_s(t0: float, t1: float) -> float:
-        return sum(max(0.0, min(t1, b) - max(t0, a)) for a, b in gaps)
-
+    period_s, rest_s = rhythm
     pairs = list(zip(reps, reps[1:]))
-    unseen = [unseen_s(a.start_s, b.start_s) for a, b in pairs]
-    clean = [(a, b) for (a, b), u in zip(pairs, unseen) if u == 0.0]
-    if len(clean) < RHYTHM_MIN_PAIRS:
-        return [0] * len(pairs)
-    period_s = median([b.start_s - a.start_s for a, b in clean])
-    rest_s = max(0.0, median([b.start_s - a.end_s for a, b in clean]))
+    unseen = [_unseen_s(a.start_s, b.start_s, gaps) for a, b in pairs]
     rep_s = median([r.end_s - r.start_s for r in reps])
     counts = []
     for (a, b), u in zip(pairs, unseen):
         if u == 0.0:
             counts.append(0)
             continue
-        by_rhythm = round((b.start_s - a.start_s) / period_s) - 1
+        # Resting in view next to the gap longer than the usual rest was a pause, not
+        # time for reps: it is taken out of the time the rhythm is counted over.
+        inside = [(max(g0, a.end_s), min(g1, b.start_s)) for g0, g1 in gaps
+                  if g1 > a.end_s and g0 < b.start_s]
+        paused_s = 0.0
+        if inside:
+            paused_s = (max(0.0, inside[0][0] - a.end_s - rest_s)
+                        + max(0.0, b.start_s - inside[-1][1] - rest_s))
+        by_rhythm = round((b.start_s - a.start_s - paused_s) / period_s) - 1
         fit = round((u + rest_s) / period_s)
         enough_unseen = math.floor(u / (HIDDEN_MIN_UNSEEN * rep_s))
         counts.append(max(0, min(by_rhythm, fit, enough_unseen)))
@@ -953,11 +974,12 @@ def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]]) ->
 def _reps_json(reps: list[RepCandidate], exercise: str,
                gaps: list[tuple[float, float]]) -> list[dict]:
     """A set's reps, with those link gaps hid (`_hidden_counts`) between them:
-    `"hidden": true`, each in the middle of an even share of the time between its
-    neighbours, as long as the set's typical rep (a bridge held as long as its typical
-    hold), found when the rep after them was."""
+    `"hidden": true`, at the set's pace from the rep before them (kept between their
+    neighbours), as long as the set's typical rep (a bridge held as long as its
+    typical hold), found when the rep after them was."""
     out = []
     hidden = _hidden_counts(reps, gaps)
+    period_s = _rhythm(reps, gaps)[0] if any(hidden) else 0.0
     rep_s = median([r.end_s - r.start_s for r in reps])
     hold_s = median([r.hold_s for r in reps])
     for i, rep in enumerate(reps):
@@ -966,10 +988,11 @@ def _reps_json(reps: list[RepCandidate], exercise: str,
         if not k:
             continue
         after = reps[i + 1]
-        slot_s = max(0.0, after.start_s - rep.end_s) / k
-        length_s = min(rep_s, slot_s)
-        for j in range(k):
-            start_s = rep.end_s + (j + 0.5) * slot_s - 0.5 * length_s
+        # At the set's pace from the rep before, within the time between the two.
+        length_s = min(rep_s, max(0.0, after.start_s - rep.end_s) / k)
+        for j in range(1, k + 1):
+            start_s = min(max(rep.start_s + j * period_s, rep.end_s + (j - 1) * length_s),
+                          after.start_s - (k - j + 1) * length_s)
             ghost = {"start_s": round(start_s, 3), "end_s": round(start_s + length_s, 3),
                      "detected_at_s": round(after.detected_at_s, 3), "hidden": True}
             if exercise == "hip_bridge":

@@ -234,8 +234,8 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
         found.append((t0, t1, circles))
     # A gap as long as a circle hid the middle of one at least: where none was
     # hidden, the circle whose middle was estimated nearest the gap was not seen.
+    circle_s = 2.0 * half_s
     for (_, gap_from_s, before), (gap_to_s, _, after) in zip(found, found[1:]):
-        circle_s = 2.0 * half_s
         least = math.floor((gap_to_s - gap_from_s) / circle_s)
         while before and after and round((after[0][1] - before[-1][1]) / circle_s) - 1 < least:
             if before[-1][1] - gap_from_s > gap_to_s - after[0][1]:
@@ -244,8 +244,6 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
                 after.pop(0)
     # The circle under way where a gap began or ended, at the rocking's first or last
     # stretch seen (not the posture's own start or end), happened.
-    circle_s = 2.0 * half_s
-
     def swung(t0: float, t1: float) -> bool:
         """Did the person swing (by the reversal threshold) from `t0` to `t1`?"""
         part = [x for t, x in zip(times, p) if t0 <= t <= t1]
@@ -284,7 +282,7 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
         if not circles or not after:
             continue
         from_s, to_s = circles[-1][1], after[0][1]
-        hidden = round((to_s - from_s) / (2.0 * half_s)) - 1
+        hidden = round((to_s - from_s) / circle_s) - 1
         step_s = (to_s - from_s) / (hidden + 1)
         for k in range(1, hidden + 1):
             middle_s = from_s + k * step_s

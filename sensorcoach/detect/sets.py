@@ -595,9 +595,13 @@ class SetBuilder:
         if not tell:
             return
         live = _live_reps(kept, self.s) if kept else []
-        count = len(live) + sum(_hidden_counts(live, self.gaps))
-        out.append({"type": "set_recounted", "t_s": t_s, "count": count,
+        out.append({"type": "set_recounted", "t_s": t_s, "count": self._live_count(live),
                     "exercise": classify(live, self.s) if live else None})
+
+    def _live_count(self, live: list[RepCandidate]) -> int:
+        """The count told for the reps `live` (`_live_reps`): with those link gaps hid
+        between them (`_hidden_counts`)."""
+        return len(live) + sum(_hidden_counts(live, self.gaps))
 
     def _announce(self, rep: RepCandidate, reps_so_far: list[RepCandidate], out: list) -> None:
         """Tell `rep`, the last of `reps_so_far` (the open set's up to it), with the count
@@ -615,8 +619,7 @@ class SetBuilder:
                 live = _live_reps(reps_so_far[since:], self.s)
         if not any(r is rep for r in live):
             return
-        count = len(live) + sum(_hidden_counts(live, self.gaps))
-        exercise = classify(live, self.s)
+        count, exercise = self._live_count(live), classify(live, self.s)
         if rep.told == (count, exercise):
             return          # told so already (a set split off with the reps it began with)
         if not any(r.told and r.told[1] == exercise for r in live if r is not rep):

@@ -1568,3 +1568,22 @@ def test_reps_a_link_gap_hid_count_by_the_sets_rhythm(starts_s, gap, hidden):
     assert [r["start_s"] for r in reps if r.get("hidden")] == pytest.approx(hidden, abs=1.0)
     told = [e["count"] for e in out if e["type"] == "rep_counted"]
     assert told == sorted(set(told)) and told[-1] == len(reps)
+
+
+def test_a_set_recounted_after_one_large_rep_keeps_the_reps_a_gap_hid():
+    """Tilts every 5 s, a link gap hiding the one at 25 s, then one much larger tilt:
+    the reps after it show it was one large rep of the set, and the set is counted out
+    loud again. That count has the hidden tilt in it, as every other count told does
+    (it left it out: the last tilt was told "10", then the set recounted to 9)."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for start_s in (0, 5, 10, 15, 20, 30, 35, 40, 45):
+        if start_s == 30:
+            builder.on_gap(27.5, 6.0)
+        builder.on_rep(_rep_turning(float(start_s), 20.0 if start_s == 35 else 8.0, TILT_WAY), out)
+    recounts = [e["count"] for e in out if e["type"] == "set_recounted"]
+    told = [e["count"] for e in out if e["type"] == "rep_counted"]
+    builder.close(out)
+    assert len(builder.sets[0]["reps"]) == 10
+    assert recounts and recounts[-1] == told[-1] == 10

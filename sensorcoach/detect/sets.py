@@ -535,7 +535,8 @@ class SetBuilder:
                 # One large rep: the set goes on, and is counted so again.
                 live = _live_reps(current.reps, self.s)
                 out.append({"type": "set_recounted", "t_s": after[-1].detected_at_s,
-                            "count": len(live), "exercise": classify(live, self.s)})
+                            "count": self._live_count(live),
+                            "exercise": classify(live, self.s)})
                 return
         started = current.reps[begin:]
         # Told live as a set of their own from the first (`_live_reps`): the set they

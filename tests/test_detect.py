@@ -1570,6 +1570,28 @@ def test_reps_a_link_gap_hid_count_by_the_sets_rhythm(starts_s, gap, hidden):
     assert told == sorted(set(told)) and told[-1] == len(reps)
 
 
+def test_a_rep_under_way_when_data_came_back_began_before_the_gap_ended():
+    """Link-stress simulated person 14017: tilts every 6.5 s, a 3.8 s gap, and a rep
+    already under way when data came back (after a rest a little longer than usual).
+    Its start is not where data came back: it began a rep's length before its end, and
+    from there the rhythm puts no rep in the gap (from where data came back, one)."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for start_s in (0, 5, 10, 15, 20):
+        builder.on_rep(_rep_turning(float(start_s), 8.0, TILT_WAY), out)
+    builder.on_gap(27.8, 6.3)
+    under_way = _rep_turning(27.0, 8.0, TILT_WAY)          # began at 27 s: 0.8 s unseen
+    under_way.start_s, under_way.unseen_s = 27.8, 6.3
+    builder.on_rep(under_way, out)
+    for start_s in (33.5, 38.5, 43.5):
+        builder.on_rep(_rep_turning(start_s, 8.0, TILT_WAY), out)
+    builder.close(out)
+    reps = builder.sets[0]["reps"]
+    assert len(builder.sets) == 1 and len(reps) == 9
+    assert not any(r.get("hidden") for r in reps)
+
+
 def test_a_set_recounted_after_one_large_rep_keeps_the_reps_a_gap_hid():
     """Tilts every 5 s, a link gap hiding the one at 25 s, then one much larger tilt:
     the reps after it show it was one large rep of the set, and the set is counted out

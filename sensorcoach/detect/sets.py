@@ -952,11 +952,11 @@ def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]]) ->
     if rhythm is None:
         return [0] * max(0, len(reps) - 1)
     period_s, rest_s = rhythm
-    pairs = list(zip(reps, reps[1:]))
-    unseen = [_unseen_s(a.start_s, b.start_s, gaps) for a, b in pairs]
     rep_s = median([r.end_s - r.start_s for r in reps])
     counts = []
-    for (a, b), u in zip(pairs, unseen):
+    for a, b in zip(reps, reps[1:]):
+        b_start_s = _began_s(b, gaps, rep_s)
+        u = _unseen_s(a.start_s, b_start_s, gaps)
         if u == 0.0:
             counts.append(0)
             continue
@@ -968,11 +968,21 @@ def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]]) ->
         if inside:
             paused_s = (max(0.0, inside[0][0] - a.end_s - rest_s)
                         + max(0.0, b.start_s - inside[-1][1] - rest_s))
-        by_rhythm = round((b.start_s - a.start_s - paused_s) / period_s) - 1
+        by_rhythm = round((b_start_s - a.start_s - paused_s) / period_s) - 1
         fit = round((u + rest_s) / period_s)
         enough_unseen = math.floor(u / (HIDDEN_MIN_UNSEEN * rep_s))
         counts.append(max(0, min(by_rhythm, fit, enough_unseen)))
     return counts
+
+
+def _began_s(rep: RepCandidate, gaps: list[tuple[float, float]], rep_s: float) -> float:
+    """When a rep began, s: for one already under way when data came back after a gap
+    (its seen start is the gap's end), a typical rep's length (`rep_s`) before its end,
+    as the person did not wait for the link."""
+    if rep.unseen_s > 0.0 and not rep.spans_gap and any(
+            abs(rep.start_s - g1) < 1e-6 for _, g1 in gaps):
+        return min(rep.start_s, rep.end_s - rep_s)
+    return rep.start_s
 
 
 def _reps_json(reps: list[RepCandidate], exercise: str,

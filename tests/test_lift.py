@@ -6,8 +6,9 @@ import pytest
 
 from sensorcoach.detect import SessionAnalyzer
 from sensorcoach.detect import DetectorSettings
-from sensorcoach.detect.lift import (_fits_lowered, _Reading, _returns_raised,
-                                     _transitions_lowered, height_fit_cm, vertical_travel_cm)
+from sensorcoach.detect.lift import (_fits_lowered, _lowered_from_held, _Reading,
+                                     _returns_raised, _transitions_lowered, height_fit_cm,
+                                     vertical_travel_cm)
 from sensorcoach.simulate import SimulationSettings, simulate, write_session
 from sensorcoach.source import open_source
 
@@ -109,6 +110,29 @@ def test_ways_back_up_overturn_when_all_rose_by_bridge_sized_travel(out_cm, back
     assert _returns_raised(readings, settings) is raised
     # The ways down and back together say so only when they agree.
     assert _transitions_lowered(readings, settings) is (raised and max(out_cm) < 0.0)
+
+
+@pytest.mark.parametrize("before, overturned", [
+    ("none", True),     # three reps that came back up by bridge-sized travel: held bridges
+    ("tilts", False),   # ... after ten that did not: three misread tilts (MEx person 15's
+                        # tilts resampled to 25 Hz were read as held at rep 13)
+    ("alike", True),    # after two more like them
+])
+def test_the_last_reps_overturn_rest_only_if_the_resting_levels_reps_agree(before, overturned):
+    rng = np.random.default_rng(5)
+
+    def reading(out_cm, back_cm, fit_cm):
+        return _Reading(candidate=None, top_from_s=0.0, top_to_s=0.0, deepest_u=(0, 0, 1),
+                        peak_deg=9.0, out_cm=out_cm, back_cm=back_cm, fit_cm=fit_cm)
+
+    deep = {"none": [],
+            # tilt-sized, noisy by a couple of cm as on real quantised data
+            "tilts": [reading(*rng.normal([1.0, 0.0, -1.0], 2.0)) for _ in range(10)],
+            "alike": [reading(-2.0, 5.0, -3.0), reading(1.0, 6.0, -2.0)]}[before]
+    deep += [reading(0.6, 4.0, -1.2), reading(1.1, 1.7, -0.3), reading(4.5, 4.5, 0.4)]
+    settings = DetectorSettings()
+    assert _returns_raised(deep[-3:], settings)
+    assert _lowered_from_held(deep, settings) is overturned
 
 
 def _bridges(tmp_path, seed, reps=8):

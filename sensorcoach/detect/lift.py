@@ -215,7 +215,7 @@ class LiftCheck:
         last = deep[-s.lift_reps:]
         if len(last) < s.lift_reps or any(r.out_cm is None for r in last):
             return None
-        if _transitions_lowered(last, s) or _returns_raised(last, s) or _fits_lowered(last, s):
+        if _lowered_from_held(deep, s):
             self.decided = True
             return list(self.readings)
         return None
@@ -242,6 +242,26 @@ class LiftCheck:
         if this_epoch and self.epoch_start_s is not None:
             start = max(t_s, self.epoch_start_s)
         return [(t, u) for t, u, _ in self.frames if t >= start]
+
+
+def _lowered_from_held(deep: list[_Reading], s: DetectorSettings) -> bool:
+    """Were the deep reps of a resting level (oldest first, the last `lift_reps`
+    measured) lowerings from a held level? The last few say so by any one rule below,
+    and all of them measured so far read as far the same way (median, mean of fits):
+    after many tilts, three whose double integration misread by a few cm (as on
+    coarse 25 Hz frames) are no evidence."""
+    last = deep[-s.lift_reps:]
+    epoch = [r for r in deep if r.out_cm is not None]
+    return bool(
+        (_transitions_lowered(last, s)
+         and np.median([-r.rise_cm for r in epoch]) >= s.lift_min_cm)
+        or (_returns_raised(last, s) and np.median([r.back_cm for r in epoch]) >= s.lift_min_cm)
+        or (_fits_lowered(last, s) and _fit_mean_cm(epoch) <= -s.lift_fit_min_cm))
+
+
+def _fit_mean_cm(readings: list[_Reading]) -> float:
+    fits = [r.fit_cm for r in readings if r.fit_cm is not None]
+    return float(np.mean(fits)) if fits else 0.0
 
 
 def _transitions_lowered(readings: list[_Reading], s: DetectorSettings) -> bool:

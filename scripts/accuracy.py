@@ -3,7 +3,8 @@
     python scripts/accuracy.py [--cache DIR] [--only NAME ...] [--save FILE] [--mex DIR]
 
 Builds each evaluation set once into the cache (simulated sessions from their seeds,
-the labelled MEx recordings with their labels converted), then runs
+the labelled MEx recordings with their labels converted, as recorded and under other
+conditions: another mount, 50 and 25 Hz), then runs
 `sensorcoach evaluate` on every set and prints one line per set. `--save FILE` also
 writes every per-set row as JSON, so two runs (before and after a change) can be
 diffed set by set. Sets are built and evaluated two at a time (this machine's cores).
@@ -96,6 +97,15 @@ SIMULATED = {
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")
 MEX_EXERCISES = {"bridging": "hip_bridge", "pelvic_tilt": "pelvic_tilt"}
+#: The labelled MEx people again under conditions they were not recorded in: name ->
+#: (samples averaged into one, as a sensor's output-rate filter does; the mount turned
+#: by a random rotation, one per person).
+MEX_CONDITIONS = {
+    "MEx 01-15": (1, False),
+    "MEx 01-15, any mount": (1, True),
+    "MEx 01-15 at 50 Hz": (2, False),
+    "MEx 01-15 at 25 Hz, any mount": (4, True),
+}
 
 
 def build_simulated(name: str, directory: Path) -> None:
@@ -110,17 +120,41 @@ def build_simulated(name: str, directory: Path) -> None:
                       directory / f"s{seed}.jsonl.gz")
 
 
-def build_mex(mex_dir: Path, directory: Path) -> None:
+def build_mex(name: str, mex_dir: Path, directory: Path) -> None:
     from make_recordings import mex_labels
     from sensorcoach.formats import write_labels
+    averaged, turned = MEX_CONDITIONS[name]
     directory.mkdir(parents=True, exist_ok=True)
     labels = json.loads((mex_dir / "labels.json").read_text())["recordings"]
-    for name, entry in sorted(labels.items()):
-        exercise = MEX_EXERCISES.get(name.split("_", 1)[1])
+    for recording, entry in sorted(labels.items()):
+        exercise = MEX_EXERCISES.get(recording.split("_", 1)[1])
         if exercise is None:
             continue
-        shutil.copyfile(mex_dir / f"{name}.csv", directory / f"{name}.csv")
-        write_labels(directory / f"{name}.labels.json", mex_labels(entry, exercise))
+        source, target = mex_dir / f"{recording}.csv", directory / f"{recording}.csv"
+        if averaged == 1 and not turned:
+            shutil.copyfile(source, target)
+        else:
+            person = int(recording[1:3])
+            write_mex_condition(source, target, averaged, turned, seed=person)
+        write_labels(directory / f"{recording}.labels.json", mex_labels(entry, exercise))
+
+
+def write_mex_condition(source: Path, target: Path, averaged: int, turned: bool,
+                        seed: int) -> None:
+    """`source` (a sample CSV) as another sensor would have recorded it: every
+    `averaged` samples as one (their mean), and, if `turned`, the sensor clipped on
+    turned by a random rotation drawn from `seed`."""
+    import numpy as np
+    from scipy.spatial.transform import Rotation
+    from sensorcoach.formats.samplecsv import read_samples_csv, write_samples_csv
+    from sensorcoach.samples import SampleBlock
+    block = read_samples_csv(source)
+    n = len(block) // averaged * averaged
+    t_s = block.t_s[:n].reshape(-1, averaged).mean(axis=1)
+    acc_g = block.acc_g[:n].reshape(-1, averaged, 3).mean(axis=1)
+    if turned:
+        acc_g = Rotation.random(random_state=seed).apply(acc_g)
+    write_samples_csv(target, SampleBlock(t_s, acc_g, np.full_like(acc_g, np.nan)))
 
 
 def build(name: str, cache: Path, mex_dir: Path) -> Path:
@@ -131,8 +165,8 @@ def build(name: str, cache: Path, mex_dir: Path) -> Path:
             shutil.rmtree(directory)
         if name == "recordings":
             return ROOT / "recordings"
-        if name == "MEx 01-15":
-            build_mex(mex_dir, directory)
+        if name in MEX_CONDITIONS:
+            build_mex(name, mex_dir, directory)
         else:
             build_simulated(name, directory)
         done.touch()
@@ -164,13 +198,13 @@ def add_set_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def set_names() -> list[str]:
-    return ["recordings", *SIMULATED, "MEx 01-15"]
+    return ["recordings", *SIMULATED, *MEX_CONDITIONS]
 
 
 def chosen_sets(args: argparse.Namespace) -> list[str] | None:
     """The sets asked for; None (the reason said) if MEx is asked for without its labels."""
     chosen = args.only or set_names()
-    if "MEx 01-15" in chosen and not (args.mex / "labels.json").exists():
+    if any(n in MEX_CONDITIONS for n in chosen) and not (args.mex / "labels.json").exists():
         print(f"error: {args.mex / 'labels.json'}: not found (give --mex DIR)", file=sys.stderr)
         return None
     return chosen

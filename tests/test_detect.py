@@ -644,6 +644,8 @@ def calm_knee_hug(request, tmp_path_factory):
                          # circle under way when data came back, swinging, counts
     ("end, early", 0),   # from 0.35 into circle 8 until after the release: so does
                          # the one under way when the link dropped
+    ("pull, late", 0),   # from just after the knees came up to 0.6 into circle 2: the
+                         # first circle, hidden whole after the pull seen, counts too
 ])
 def test_circles_of_a_knee_hug_a_link_gap_cut_count_if_half_seen(calm_knee_hug, case,
                                                                 hidden_middles):
@@ -656,7 +658,9 @@ def test_circles_of_a_knee_hug_a_link_gap_cut_count_if_half_seen(calm_knee_hug, 
     must not be numbered from the start then (persons 11006 and 17022: one too many).
     Circles hidden between two stretches seen count by the pace either side, and the
     circle under way where a gap begins or ends the rocking seen counts if a quarter
-    of it was seen swinging (persons 7005, 12013, 20204: one too few)."""
+    of it was seen swinging (persons 7005, 12013, 20204: one too few). With the knee
+    pull seen before the gap, the whole circles that fit between it and the circle
+    under way when data came back count (persons 14014, 18202, 19122: one too few)."""
     block, hug = calm_knee_hug
     c = hug.reps
 
@@ -669,7 +673,8 @@ def test_circles_of_a_knee_hug_a_link_gap_cut_count_if_half_seen(calm_knee_hug, 
            "first": (into(0, 0.6), into(1, 0.6)),
            "early": (into(0, 0.1), into(1, 0.1)),
            "start, late": (hug.start_s - 2.0, into(1, 0.6)),
-           "end, early": (into(7, 0.35), hug.end_s + 3.0)}[case]
+           "end, early": (into(7, 0.35), hug.end_s + 3.0),
+           "pull, late": (hug.posture_start_s + 0.3, into(1, 0.6))}[case]
     assert gap[1] - gap[0] > DetectorSettings().max_gap_s
     keep = (block.t_s < gap[0]) | (block.t_s > gap[1])
     _, result = _run(block[np.flatnonzero(keep)], [])

@@ -656,6 +656,7 @@ class SetBuilder:
             # the gap.
             cand.start_s = lead_in.start_s
             cand.posture_start_s = min(cand.posture_start_s, lead_in.hold_start_s)
+            _circles_before(cand, gap_from_s=lead_in.end_s)
         self.close(out)
         self.rocking_live = 0
         reps = [{"start_s": round(a, 3), "end_s": round(b, 3), "detected_at_s": round(d, 3)}
@@ -748,6 +749,24 @@ class SetBuilder:
         self.gaps = [g for g in self.gaps if g[1] > reps[-1].end_s]
         self.posture_changed = False
         out.append({"type": "set_ended", "t_s": reps[-1].end_s, "set": result})
+
+
+def _circles_before(cand: RockingCandidate, gap_from_s: float) -> None:
+    """A knee hug whose posture began before a link gap (from `gap_from_s`) and was
+    rocking when data came back: as many whole circles as fit between the gap's start
+    and the first circle seen rocked in the gap (as `rocking.circles_seen` counts them
+    when the knee pull itself is seen). Added to `cand` as hidden."""
+    if len(cand.circles) < 2:
+        return
+    circle_s = median([b - a for a, b, _ in cand.circles])
+    first_s, detected_at_s = cand.circles[0][0], cand.circles[0][2]
+    n = math.floor((first_s - gap_from_s) / circle_s) if circle_s > 0 else 0
+    if n <= 0:
+        return
+    added = [(first_s - k * circle_s, first_s - (k - 1) * circle_s, detected_at_s)
+             for k in range(n, 0, -1)]
+    cand.circles[:0] = added
+    cand.hidden = list(range(n)) + [k + n for k in cand.hidden]
 
 
 def _kept_reps(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandidate]:

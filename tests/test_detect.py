@@ -1597,6 +1597,45 @@ def test_a_rep_under_way_when_data_came_back_began_before_the_gap_ended():
     assert not any(r.get("hidden") for r in reps)
 
 
+@pytest.mark.parametrize("seed", [9011, 21004])
+def test_tilts_a_gap_cut_count_when_like_the_sets_however_little_was_seen(tmp_path, seed):
+    """Simulated persons 9011 and 21004: a tilt under way when data came back, only its
+    way back to rest seen, was not counted (under half seen), nor did the rhythm put
+    it in the gap: one too few. Like the set's tilts and over, it counts."""
+    tilts = _row(_evaluated(tmp_path, seed=seed), "pelvic_tilt")
+    assert tilts.in_gaps >= 1
+    assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
+
+
+@pytest.mark.parametrize("cut", ["start", "end"])
+def test_a_rep_like_the_sets_that_a_gap_cut_counts_however_little_was_seen(cut):
+    """Simulated persons 9011, 10019, 21004, 22114 and 25127 (among 13): a tilt or
+    bridge a link gap cut, seen only for its way back to rest (or only for its way up,
+    back at rest after the gap), was not counted, under half of it seen. Like the
+    set's reps and over, the person did it: it counts (across the gap, as the reps a
+    gap hid: its hold is not known), and the rhythm puts no other rep beside it."""
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for start_s in (0, 5, 10, 15, 20):
+        builder.on_rep(_rep_turning(float(start_s), 8.0, TILT_WAY), out)
+    part = _rep_turning(25.0, 8.0, TILT_WAY)              # 25-27 s, 0.6 s of it seen
+    if cut == "start":                                     # data back at 26.4 s
+        builder.on_gap(26.4, 4.0)
+        part.start_s, part.unseen_s = 26.4, 4.0
+        builder.on_rep(part, out)
+    else:                                                  # link lost at 25.6 s
+        builder.on_gap(29.6, 4.0)                          # told first, as data return
+        part.end_s, part.unseen_s = 25.6, 4.0
+        builder.on_rep(part, out)
+    for start_s in (30, 35, 40):
+        builder.on_rep(_rep_turning(float(start_s), 8.0, TILT_WAY), out)
+    builder.close(out)
+    reps = builder.sets[0]["reps"]
+    assert len(builder.sets) == 1 and len(reps) == 9
+    assert [r.get("hidden", False) for r in reps] == [False] * 5 + [True] + [False] * 3
+
+
 def test_a_set_recounted_after_one_large_rep_keeps_the_reps_a_gap_hid():
     """Tilts every 5 s, a link gap hiding the one at 25 s, then one much larger tilt:
     the reps after it show it was one large rep of the set, and the set is counted out

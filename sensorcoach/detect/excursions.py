@@ -73,6 +73,9 @@ class RepCandidate:
     #: Smaller than the start threshold, found because the rest before it was quiet
     #: (quiet.py).
     quiet: bool = False
+    #: Counted though a link gap hid over half of it (it is like its set's reps and
+    #: surely over, sets.py): its hold and edges are not known.
+    mostly_unseen: bool = False
     #: (count, exercise) it was last told with live (sets.py), None if not yet.
     told: tuple | None = None
 

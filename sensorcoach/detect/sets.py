@@ -103,8 +103,14 @@ class _OpenSet:
 def _typical_s(rep: RepCandidate, current: _OpenSet | None) -> float | None:
     """How long the set's own reps last, s, if `rep` is like them (the same size)."""
     if current and current.reps and rep.peak_deg <= NEW_SET_RATIO * current.typical_deg:
-        return median([r.end_s - r.start_s for r in current.reps[-TYPICAL_OF_LAST:]])
+        return median([r.end_s - r.start_s for r in _measured(current.reps[-TYPICAL_OF_LAST:])])
     return None
+
+
+def _measured(reps: list[RepCandidate]) -> list[RepCandidate]:
+    """The reps whose length and hold were seen (not `mostly_unseen`); all of them
+    if none were."""
+    return [r for r in reps if not r.mostly_unseen] or reps
 
 
 def _may_go_on(rep: RepCandidate, current: _OpenSet | None) -> bool:
@@ -141,8 +147,17 @@ def _half_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
     if rep.spans_gap or _typical_s(rep, current) is None:
         return False
     typical_s = median([r.end_s - r.start_s + r.lead_s + r.tail_s
-                        for r in current.reps[-TYPICAL_OF_LAST:]])
+                        for r in _measured(current.reps[-TYPICAL_OF_LAST:])])
     return seen_s >= 0.5 * typical_s
+
+
+def _surely_one_of_the_sets(rep: RepCandidate, current: _OpenSet | None) -> bool:
+    """Did a rep that a link gap cut (its start or its end unseen, not joined across
+    the gap) surely happen, as one of the open set's reps? Like them (`_alike`), and
+    over: back at rest after the gap, or seen coming back to rest. The person did it,
+    however much the gap hid (`_mostly_seen` asks for half when it is unlike them)."""
+    return (current is not None and bool(current.reps) and not rep.cut_open
+            and not rep.spans_gap and _alike(rep, current.reps[-1]))
 
 
 def _not_reps_before(before: list[RepCandidate], started: list[RepCandidate],
@@ -190,7 +205,7 @@ def _held_too_long(rep: RepCandidate, current: _OpenSet | None) -> bool:
     a frame or two: holds are timed to the frame)?"""
     if current is None or not current.reps:
         return False
-    typical_hold_s = median([r.hold_s for r in current.reps[-TYPICAL_OF_LAST:]])
+    typical_hold_s = median([r.hold_s for r in _measured(current.reps[-TYPICAL_OF_LAST:])])
     return rep.hold_s > 2.0 * typical_hold_s + HOLD_SLACK_S
 
 
@@ -386,8 +401,11 @@ class SetBuilder:
             current.cut = rep
             return
         if rep.unseen_s and not _mostly_seen(rep, current):
-            # More than half of it may have gone by in a link gap: not counted. If it
-            # is like the set's reps, the set was busy, not pausing, until its end.
+            rep.mostly_unseen = _surely_one_of_the_sets(rep, current)
+        if rep.unseen_s and not _mostly_seen(rep, current) and not rep.mostly_unseen:
+            # Unlike the set's reps (or no set yet, or it may have gone on) and more
+            # than half of it may have gone by in a link gap: not counted. If it is
+            # like the set's reps, the set was busy, not pausing, until its end.
             if current and current.reps and _alike(rep, current.reps[-1]):
                 current.active_until_s = rep.end_s
                 if rep.start_s >= current.gap_end_s:
@@ -724,9 +742,9 @@ class SetBuilder:
             reps = [r for r in reps if r.peak_deg >= self.s.relative_min_peak * last["peak_deg"]]
         if few_after_last(reps):
             # A couple more after a longer pause: the end of the same set, not fidgets.
-            added = [_rep_json(r, exercise) for r in reps]
+            added = _reps_json(reps, exercise, self.gaps)
             last["reps"] += added
-            last["end_s"] = round(reps[-1].end_s, 3)
+            last["end_s"] = max(last["end_s"], added[-1]["end_s"])
             out.append({"type": "set_extended", "t_s": reps[-1].end_s, "set": last,
                         "added_reps": added})
             return
@@ -741,10 +759,11 @@ class SetBuilder:
             # may be a try or a fidget like the reps; and not if another set, a knee
             # hug, came between).
             reps = few_before + reps
-        result = {"exercise": exercise, "start_s": round(reps[0].start_s, 3),
-                  "end_s": round(reps[-1].end_s, 3),
+        reps_json = _reps_json(reps, exercise, self.gaps)
+        result = {"exercise": exercise, "start_s": reps_json[0]["start_s"],
+                  "end_s": reps_json[-1]["end_s"],
                   "peak_deg": round(median([r.peak_deg for r in reps]), 1),
-                  "reps": _reps_json(reps, exercise, self.gaps)}
+                  "reps": reps_json}
         self.sets.append(result)
         self.gaps = [g for g in self.gaps if g[1] > reps[-1].end_s]
         self.posture_changed = False
@@ -971,7 +990,7 @@ def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]]) ->
     if rhythm is None:
         return [0] * max(0, len(reps) - 1)
     period_s, rest_s = rhythm
-    rep_s = median([r.end_s - r.start_s for r in reps])
+    rep_s = median([r.end_s - r.start_s for r in _measured(reps)])
     counts = []
     for a, b in zip(reps, reps[1:]):
         b_start_s = _began_s(b, gaps, rep_s)
@@ -1009,29 +1028,56 @@ def _reps_json(reps: list[RepCandidate], exercise: str,
     """A set's reps, with those link gaps hid (`_hidden_counts`) between them:
     `"hidden": true`, at the set's pace from the rep before them (kept between their
     neighbours), as long as the set's typical rep (a bridge held as long as its
-    typical hold), found when the rep after them was."""
+    typical hold), found when the rep after them was. A rep counted though a gap hid
+    most of it (`mostly_unseen`) is `"hidden"` too: as long as a typical rep from its
+    edge seen, with a typical hold."""
     out = []
     hidden = _hidden_counts(reps, gaps)
     period_s = _rhythm(reps, gaps)[0] if any(hidden) else 0.0
-    rep_s = median([r.end_s - r.start_s for r in reps])
-    hold_s = median([r.hold_s for r in reps])
+    rep_s = median([r.end_s - r.start_s for r in _measured(reps)])
+    hold_s = median([r.hold_s for r in _measured(reps)])
+    spans = _spans_s(reps, gaps, rep_s)
     for i, rep in enumerate(reps):
         out.append(_rep_json(rep, exercise))
+        if rep.mostly_unseen:
+            start_s, end_s = spans[i]
+            out[-1].update(start_s=round(start_s, 3), end_s=round(end_s, 3), hidden=True)
+            if "hold_s" in out[-1]:
+                out[-1]["hold_s"] = round(min(hold_s, end_s - start_s), 2)
         k = hidden[i] if i < len(hidden) else 0
         if not k:
             continue
-        after = reps[i + 1]
+        (start_s, end_s), after_s = spans[i], spans[i + 1][0]
         # At the set's pace from the rep before, within the time between the two.
-        length_s = min(rep_s, max(0.0, after.start_s - rep.end_s) / k)
+        length_s = min(rep_s, max(0.0, after_s - end_s) / k)
         for j in range(1, k + 1):
-            start_s = min(max(rep.start_s + j * period_s, rep.end_s + (j - 1) * length_s),
-                          after.start_s - (k - j + 1) * length_s)
-            ghost = {"start_s": round(start_s, 3), "end_s": round(start_s + length_s, 3),
-                     "detected_at_s": round(after.detected_at_s, 3), "hidden": True}
+            ghost_s = min(max(start_s + j * period_s, end_s + (j - 1) * length_s),
+                          after_s - (k - j + 1) * length_s)
+            ghost = {"start_s": round(ghost_s, 3), "end_s": round(ghost_s + length_s, 3),
+                     "detected_at_s": round(reps[i + 1].detected_at_s, 3), "hidden": True}
             if exercise == "hip_bridge":
-                ghost["hold_s"] = round(hold_s, 2)
+                ghost["hold_s"] = round(min(hold_s, length_s), 2)
             out.append(ghost)
     return out
+
+
+def _spans_s(reps: list[RepCandidate], gaps: list[tuple[float, float]],
+             rep_s: float) -> list[tuple[float, float]]:
+    """(start_s, end_s) of each rep: as seen, but for one counted though a gap hid most
+    of it, a typical rep's length (`rep_s`) from its edge seen (its end if it was
+    under way when data came back, else its start), kept clear of its neighbours."""
+    spans = []
+    for i, rep in enumerate(reps):
+        start_s, end_s = rep.start_s, rep.end_s
+        if rep.mostly_unseen:
+            if any(abs(start_s - g1) < 1e-6 for _, g1 in gaps):
+                before_s = spans[-1][1] if spans else -math.inf
+                start_s = max(before_s, min(start_s, end_s - rep_s))
+            else:
+                after_s = reps[i + 1].start_s if i + 1 < len(reps) else math.inf
+                end_s = min(after_s, max(end_s, start_s + rep_s))
+        spans.append((start_s, end_s))
+    return spans
 
 
 def _rep_json(rep: RepCandidate, exercise: str) -> dict:

@@ -263,10 +263,8 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
     # the release): the rocking went on through the gap, as many whole circles as fit.
     if start_seen and seen[0] > 0 and first[2]:
         gap_from_s = times[stretches[seen[0] - 1][1]]
-        start_s = first[2][0][0][0]
-        for k in range(math.floor((start_s - gap_from_s) / circle_s), 0, -1):
-            first[2].insert(0, ((start_s - k * circle_s, start_s - (k - 1) * circle_s),
-                                start_s - (k - 0.5) * circle_s, True))
+        first[2][:0] = [((a, b), 0.5 * (a + b), True) for a, b in
+                        whole_circles_before(first[2][0][0][0], gap_from_s, circle_s)]
     if end_seen and seen[-1] < len(stretches) - 1 and last[2]:
         gap_to_s = times[stretches[seen[-1] + 1][0]]
         end_s = last[2][-1][0][1]
@@ -274,17 +272,26 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
             last[2].append(((end_s + (k - 1) * circle_s, end_s + k * circle_s),
                             end_s + (k - 0.5) * circle_s, True))
     # Circles between two stretches whose middles the gap hid: as many as the pace
-    # puts between the nearest circles seen either side. They happened.
+    # puts between the nearest circles seen either side. They happened: they share
+    # out the time between those circles' edges.
     spans = []
     for n, (_, _, circles) in enumerate(found):
         spans += [(a, b, bool(rest)) for (a, b), _, *rest in circles]
         after = found[n + 1][2] if n + 1 < len(found) else None
         if not circles or not after:
             continue
-        from_s, to_s = circles[-1][1], after[0][1]
-        hidden = round((to_s - from_s) / circle_s) - 1
-        step_s = (to_s - from_s) / (hidden + 1)
-        for k in range(1, hidden + 1):
-            middle_s = from_s + k * step_s
-            spans.append((middle_s - 0.5 * step_s, middle_s + 0.5 * step_s, True))
+        hidden = round((after[0][1] - circles[-1][1]) / circle_s) - 1
+        if hidden <= 0:
+            continue
+        from_s, to_s = circles[-1][0][1], after[0][0][0]
+        step_s = (to_s - from_s) / hidden
+        spans += [(from_s + k * step_s, from_s + (k + 1) * step_s, True) for k in range(hidden)]
     return spans
+
+
+def whole_circles_before(first_s: float, from_s: float, circle_s: float) -> list[tuple]:
+    """(start_s, end_s), oldest first, of the whole circles of `circle_s` that fit
+    from `from_s` (a link gap's start, the knee pull seen before it) up to `first_s`
+    (the first circle seen after it): rocked in the gap."""
+    n = math.floor((first_s - from_s) / circle_s) if circle_s > 0 else 0
+    return [(first_s - k * circle_s, first_s - (k - 1) * circle_s) for k in range(n, 0, -1)]

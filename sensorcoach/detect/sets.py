@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from .excursions import NEW_SET_RATIO, RepCandidate, RockingCandidate, alike
+from .rocking import whole_circles_before
 from .vectors import median
 from .settings import DetectorSettings
 
@@ -778,14 +779,10 @@ def _circles_before(cand: RockingCandidate, gap_from_s: float) -> None:
     if len(cand.circles) < 2:
         return
     circle_s = median([b - a for a, b, _ in cand.circles])
-    first_s, detected_at_s = cand.circles[0][0], cand.circles[0][2]
-    n = math.floor((first_s - gap_from_s) / circle_s) if circle_s > 0 else 0
-    if n <= 0:
-        return
-    added = [(first_s - k * circle_s, first_s - (k - 1) * circle_s, detected_at_s)
-             for k in range(n, 0, -1)]
+    first_s, _, detected_at_s = cand.circles[0]
+    added = [(a, b, detected_at_s) for a, b in whole_circles_before(first_s, gap_from_s, circle_s)]
     cand.circles[:0] = added
-    cand.hidden = list(range(n)) + [k + n for k in cand.hidden]
+    cand.hidden = list(range(len(added))) + [k + len(added) for k in cand.hidden]
 
 
 def _kept_reps(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandidate]:

@@ -403,20 +403,20 @@ class SetBuilder:
             return
         if rep.unseen_s and not _mostly_seen(rep, current):
             rep.mostly_unseen = _surely_one_of_the_sets(rep, current)
-        if rep.unseen_s and not _mostly_seen(rep, current) and not rep.mostly_unseen:
-            # Unlike the set's reps (or no set yet, or it may have gone on) and more
-            # than half of it may have gone by in a link gap: not counted. If it is
-            # like the set's reps, the set was busy, not pausing, until its end.
-            if current and current.reps and _alike(rep, current.reps[-1]):
-                current.active_until_s = rep.end_s
-                if rep.start_s >= current.gap_end_s:
-                    current.gap_s = 0.0     # seen after the gap: the gap came before
-            elif not (current and current.reps) and not rep.cut_open:
-                # No reps yet to tell how long one lasts: the next rep will.
-                if current is None:
-                    current = self.open = _OpenSet()
-                current.undecided = rep
-            return
+            if not rep.mostly_unseen:
+                # Unlike the set's reps (or no set yet, or it may have gone on) and
+                # more than half of it may have gone by in a link gap: not counted. If
+                # it is like the set's reps, the set was busy, not pausing, until its end.
+                if current and current.reps and _alike(rep, current.reps[-1]):
+                    current.active_until_s = rep.end_s
+                    if rep.start_s >= current.gap_end_s:
+                        current.gap_s = 0.0     # seen after the gap: the gap came before
+                elif not (current and current.reps) and not rep.cut_open:
+                    # No reps yet to tell how long one lasts: the next rep will.
+                    if current is None:
+                        current = self.open = _OpenSet()
+                    current.undecided = rep
+                return
         leftover, self.leftover = self.leftover, []
         if current is None or not current.reps:
             # Reps that came after the last set ended but were not of it (smaller, or
@@ -1010,12 +1010,18 @@ def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]]) ->
     return counts
 
 
+def _under_way_after_gap(rep: RepCandidate, gaps: list[tuple[float, float]]) -> bool:
+    """Was `rep` already under way when data came back after a gap (its seen start is
+    the gap's end)?"""
+    return rep.unseen_s > 0.0 and not rep.spans_gap and any(
+        abs(rep.start_s - g1) < 1e-6 for _, g1 in gaps)
+
+
 def _began_s(rep: RepCandidate, gaps: list[tuple[float, float]], rep_s: float) -> float:
-    """When a rep began, s: for one already under way when data came back after a gap
-    (its seen start is the gap's end), a typical rep's length (`rep_s`) before its end,
-    as the person did not wait for the link."""
-    if rep.unseen_s > 0.0 and not rep.spans_gap and any(
-            abs(rep.start_s - g1) < 1e-6 for _, g1 in gaps):
+    """When a rep began, s: for one already under way when data came back after a gap,
+    a typical rep's length (`rep_s`) before its end, as the person did not wait for
+    the link."""
+    if _under_way_after_gap(rep, gaps):
         return min(rep.start_s, rep.end_s - rep_s)
     return rep.start_s
 
@@ -1067,9 +1073,9 @@ def _spans_s(reps: list[RepCandidate], gaps: list[tuple[float, float]],
     for i, rep in enumerate(reps):
         start_s, end_s = rep.start_s, rep.end_s
         if rep.mostly_unseen:
-            if any(abs(start_s - g1) < 1e-6 for _, g1 in gaps):
+            if _under_way_after_gap(rep, gaps):
                 before_s = spans[-1][1] if spans else -math.inf
-                start_s = max(before_s, min(start_s, end_s - rep_s))
+                start_s = max(before_s, _began_s(rep, gaps, rep_s))
             else:
                 after_s = reps[i + 1].start_s if i + 1 < len(reps) else math.inf
                 end_s = min(after_s, max(end_s, start_s + rep_s))

@@ -135,6 +135,20 @@ def test_the_last_reps_overturn_rest_only_if_the_resting_levels_reps_agree(befor
     assert _lowered_from_held(deep, settings) is overturned
 
 
+@pytest.mark.parametrize("fits_cm, overturned", [
+    ((9.2, 4.0, 6.5), False),    # the whole reps rose: the ways back misread (MEx person 27)
+    ((0.2, 1.4, 21.2), True),    # one fit far off the others: they do not agree (person 15)
+    ((-1.2, -15.4, -1.7), True),  # the fits went down as well
+])
+def test_ways_back_up_do_not_overturn_when_the_whole_reps_confidently_rose(fits_cm, overturned):
+    deep = [_Reading(candidate=None, top_from_s=0.0, top_to_s=0.0, deepest_u=(0, 0, 1),
+                     peak_deg=22.0, out_cm=o, back_cm=b, fit_cm=f)
+            for o, b, f in zip((0.8, -1.4, -2.2), (6.7, 1.8, 4.6), fits_cm)]
+    settings = DetectorSettings()
+    assert _returns_raised(deep, settings)
+    assert _lowered_from_held(deep, settings) is overturned
+
+
 def _bridges(tmp_path, seed, reps=8):
     """A calm person's set of bridges, cleanly recorded: samples and labelled reps."""
     session = simulate(SimulationSettings(seed=seed, plan=(("hip_bridge", reps),), behaviour="calm",

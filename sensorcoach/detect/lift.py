@@ -17,7 +17,8 @@ slides. The transitions are read both together (down, then up) and the way back 
 alone: that one starts on the floor, still, and ends at the top of a lift, so a
 hold sagging before the lowering does not spoil it (held-out MEx person 20: the
 ways down read +1.7, +6.5 and -5.5 cm, the ways back up 7.2, 3.0 and 6.0 cm). Any
-one, confidently, is enough to overturn.
+one, confidently, is enough to overturn, unless the whole-rep fits say as
+confidently that the reps rose.
 
 Only bridge-sized travel counts as evidence: a posterior pelvic tilt moves a hip
 sensor by under ~2 cm, up or down depending on where it sits (at the front it goes
@@ -249,9 +250,15 @@ def _lowered_from_held(deep: list[_Reading], s: DetectorSettings) -> bool:
     measured) lowerings from a held level? The last few say so by any one rule below,
     and all of them measured so far read as far the same way (median, mean of fits):
     after many tilts, three whose double integration misread by a few cm (as on
-    coarse 25 Hz frames) are no evidence."""
+    coarse 25 Hz frames) are no evidence. Unless their whole-rep fits say, as
+    confidently, that they rose: the transitions integrated alone then misread (MEx
+    person 27's ways back up read 6.7, 1.8 and 4.6 cm up, but the whole reps +9.2,
+    +4.0 and +6.5 cm, from the level the recording starts at, shorter-lasting than the
+    holds, as 26 of the 30 people's rests are)."""
     last = deep[-s.lift_reps:]
     epoch = [r for r in deep if r.out_cm is not None]
+    if _fits_agree(last, s, sign=+1.0) and _fit_mean_cm(epoch) >= s.lift_fit_min_cm:
+        return False
     return bool(
         (_transitions_lowered(last, s)
          and np.median([-r.rise_cm for r in epoch]) >= s.lift_min_cm)
@@ -280,9 +287,15 @@ def _returns_raised(readings: list[_Reading], s: DetectorSettings) -> bool:
 
 def _fits_lowered(readings: list[_Reading], s: DetectorSettings) -> bool:
     """Their whole-rep fits say they went down by bridge-sized travel, and agree."""
-    fits = [r.fit_cm for r in readings]
-    if any(f is None for f in fits) or len(fits) < 2:
+    return _fits_agree(readings, s, sign=-1.0)
+
+
+def _fits_agree(readings: list[_Reading], s: DetectorSettings, sign: float) -> bool:
+    """Their whole-rep fits say they went up (`sign` +1) or down (-1) by bridge-sized
+    travel, `lift_fit_t` standard errors from zero."""
+    fits = [sign * r.fit_cm for r in readings if r.fit_cm is not None]
+    if len(fits) < len(readings) or len(fits) < 2:
         return False
     mean = float(np.mean(fits))
     standard_error = float(np.std(fits, ddof=1)) / np.sqrt(len(fits))
-    return bool(mean <= -s.lift_fit_min_cm and mean <= -s.lift_fit_t * standard_error)
+    return bool(mean >= s.lift_fit_min_cm and mean >= s.lift_fit_t * standard_error)

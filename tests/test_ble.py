@@ -216,9 +216,17 @@ def test_record_command_against_the_virtual_sensor_survives_ctrl_c(tmp_path):
     import sys
     import time as _time
     env = dict(os.environ)
+
+    def as_in_a_terminal():
+        # Ctrl-C as a terminal delivers it: a test run started in the background (SIGINT
+        # ignored, which children inherit) must not make the commands deaf to it.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     server = subprocess.Popen([sys.executable, "-m", "sensorcoach", "virtual-sensor", "--replay",
                                "recordings/sim_02_left_hip.jsonl.gz"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=as_in_a_terminal)
+    recorder = None
     try:
         first = server.stdout.readline()
         assert first.startswith("export DBUS_SYSTEM_BUS_ADDRESS=")
@@ -226,7 +234,8 @@ def test_record_command_against_the_virtual_sensor_survives_ctrl_c(tmp_path):
         out = tmp_path / "live.jsonl.gz"
         recorder = subprocess.Popen([sys.executable, "-m", "sensorcoach", "record", "--out",
                                      str(out), "--mount", "left_hip"], env=env,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    preexec_fn=as_in_a_terminal)
         deadline = _time.monotonic() + 30
         while _time.monotonic() < deadline and not (out.exists() and out.stat().st_size > 2000):
             _time.sleep(0.2)
@@ -243,6 +252,9 @@ def test_record_command_against_the_virtual_sensor_survives_ctrl_c(tmp_path):
         assert source.header.device["name"] == "SensorCoach-0001"
         assert not source.reader.truncated
     finally:
+        if recorder is not None and recorder.poll() is None:
+            recorder.kill()             # it failed the test: leave no process behind
+            recorder.communicate()
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=20)
 

@@ -1516,12 +1516,12 @@ def test_a_set_of_bridges_tilts_and_bridges_is_three_sets():
     """`_split_by_exercise` splits again each part it split off: bridges of 28 deg,
     tilts of 10, bridges again (reps read into one set, as after link gaps)."""
     from sensorcoach.detect.excursions import RepCandidate
-    from sensorcoach.detect.sets import _split_by_exercise
+    from sensorcoach.detect.exercise import split_by_exercise
 
     peaks = [28.0] * 4 + [10.0] * 10 + [28.0] * 4
     reps = [RepCandidate(5.0 * i, 5.0 * i + 4.0, p, 5.0 * i + 1.0, 5.0 * i + 3.0, 5.0 * i + 4.1)
             for i, p in enumerate(peaks)]
-    assert [len(part) for part in _split_by_exercise(reps, DetectorSettings())] == [4, 10, 4]
+    assert [len(part) for part in split_by_exercise(reps, DetectorSettings())] == [4, 10, 4]
 
 
 @pytest.mark.parametrize("moves, tilts", [

@@ -6,9 +6,12 @@ import math
 from dataclasses import dataclass, field
 
 from .excursions import NEW_SET_RATIO, RepCandidate, RockingCandidate, alike
+from .exercise import classify, split_by_exercise
+from .hidden import hidden_counts, measured, rep_json, reps_json
 from .rocking import whole_circles_before
-from .vectors import median
 from .settings import DetectorSettings
+from .vectors import median
+from .ways import one_level_of_alternating, turned_against
 
 #: How many recent reps define "the person's own reps" in a set.
 TYPICAL_OF_LAST = 5
@@ -18,40 +21,6 @@ HOLD_SLACK_S = 0.2
 #: Reps after a much larger one that tell whether it began a new set: two (the one
 #: right after it may be odd too), and no more, so a new set is announced soon.
 SPLIT_EVIDENCE = 2
-#: Reps agree on which way they turn when their turns, weighted by size, add up to
-#: this fraction of the total: the same way within ~35 deg, or one in ten the other
-#: way (reps of one exercise agree within a few degrees).
-AGREED = 0.8
-#: ... and there are at least this many of them: two fidgets are no reference.
-MIN_AGREEING = 3
-#: Reps of a set whose typical rep turns at least SHARP_WAY_MIN_DEG turn its way
-#: within SHARP_WAY_DEG. Measured over 4,800 reps (simulated people, MEx): in sets of
-#: 6-10 deg reps every rep is within 13 deg of the set's way, in larger ones within
-#: 26 deg (noise and wobble matter less the larger the rep); in sets of 2-6 deg tilts
-#: (at the thigh, MEx) they stray up to 80 deg, so there only the other way (over 90
-#: deg) is not a rep. Margin: 8 deg, 45 deg.
-SHARP_WAY_MIN_DEG = 8.0
-SHARP_WAY_DEG = 45.0
-#: Reps taking turns going opposite ways this many times in a row are one rep each
-#: pair (`_one_level_of_alternating`). Over 830 sets found in every simulated set and
-#: all 90 MEx recordings, runs of 3 turns occur in real tilt sets (noisy ways at the
-#: thigh); 4 or more only where rest lay between the levels (one simulated person)
-#: and in knee rolling, which goes side to side (not one of these exercises).
-ALTERNATING_RUN = 4
-#: Bridges and tilts that a change in how far they raise the sensor tells apart turn
-#: the pelvis by sizes at least this far apart: 1.5-2.1 times in the sessions where
-#: that split was right; reps that turn alike (within 5%: a drifting rest without a
-#: gyroscope made 4 of 20 tilts read as raised) are one exercise.
-RISE_SPLIT_RATIO = 1.25
-#: A link gap between two reps of a set hid as many reps as the set's rhythm puts
-#: there (`_hidden_counts`), each with at least this fraction of a typical rep's
-#: length unseen: a gap over a rest alone, or a pause the person took in view, hides
-#: none. Under half, as a rep the gap cut may show its other part.
-HIDDEN_MIN_UNSEEN = 0.4
-#: Pairs of reps seen one after the other that it takes to know a set's rhythm: one
-#: (reps in a set vary by about a third, and a period must be off by half to miscount
-#: one). Two made no result better, and reps told after a gap early in a set one low.
-RHYTHM_MIN_PAIRS = 1
 
 
 @dataclass
@@ -90,12 +59,12 @@ class _OpenSet:
     @property
     def typical_deg(self) -> float:
         """The set's typical rep, deg: the median of its last reps (of one level, where
-        they took turns going two ways: `_one_level_of_alternating`). Asked for every
+        they took turns going two ways: `one_level_of_alternating`). Asked for every
         frame, so kept until the reps change."""
         last = self.reps[-2 * TYPICAL_OF_LAST:]
         if len(last) != len(self._typical_of) or any(
                 a is not b for a, b in zip(last, self._typical_of)):
-            recent = _one_level_of_alternating(last)
+            recent = one_level_of_alternating(last)
             self._typical = median([r.peak_deg for r in recent[-TYPICAL_OF_LAST:]]) if recent else 0.0
             self._typical_of = last
         return self._typical
@@ -104,14 +73,8 @@ class _OpenSet:
 def _typical_s(rep: RepCandidate, current: _OpenSet | None) -> float | None:
     """How long the set's own reps last, s, if `rep` is like them (the same size)."""
     if current and current.reps and rep.peak_deg <= NEW_SET_RATIO * current.typical_deg:
-        return median([r.end_s - r.start_s for r in _measured(current.reps[-TYPICAL_OF_LAST:])])
+        return median([r.end_s - r.start_s for r in measured(current.reps[-TYPICAL_OF_LAST:])])
     return None
-
-
-def _measured(reps: list[RepCandidate]) -> list[RepCandidate]:
-    """The reps whose length and hold were seen (not `mostly_unseen`); all of them
-    if none were."""
-    return [r for r in reps if not r.mostly_unseen] or reps
 
 
 def _may_go_on(rep: RepCandidate, current: _OpenSet | None) -> bool:
@@ -148,7 +111,7 @@ def _half_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
     if rep.spans_gap or _typical_s(rep, current) is None:
         return False
     typical_s = median([r.end_s - r.start_s + r.lead_s + r.tail_s
-                        for r in _measured(current.reps[-TYPICAL_OF_LAST:])])
+                        for r in measured(current.reps[-TYPICAL_OF_LAST:])])
     return seen_s >= 0.5 * typical_s
 
 
@@ -206,7 +169,7 @@ def _held_too_long(rep: RepCandidate, current: _OpenSet | None) -> bool:
     a frame or two: holds are timed to the frame)?"""
     if current is None or not current.reps:
         return False
-    typical_hold_s = median([r.hold_s for r in _measured(current.reps[-TYPICAL_OF_LAST:])])
+    typical_hold_s = median([r.hold_s for r in measured(current.reps[-TYPICAL_OF_LAST:])])
     return rep.hold_s > 2.0 * typical_hold_s + HOLD_SLACK_S
 
 
@@ -225,80 +188,6 @@ def _alike(a: RepCandidate, b: RepCandidate) -> bool:
     return alike(a.peak_deg, a.direction, b.peak_deg, b.direction)
 
 
-def _agreed_direction(reps: list[RepCandidate]) -> tuple | None:
-    """The way `reps` turn the sensor (a unit vector), if they agree on it: their
-    turns, weighted by size, add up to at least AGREED of their total, and there are
-    at least MIN_AGREEING of them (fidgets at the start of a set, small and any way,
-    are no reference). None otherwise."""
-    known = [r for r in reps if r.direction is not None]
-    if len(known) < MIN_AGREEING:
-        return None
-    total = [sum(r.peak_deg * r.direction[i] for r in known) for i in range(3)]
-    resultant = math.sqrt(sum(x * x for x in total))
-    if resultant < AGREED * sum(r.peak_deg for r in known):
-        return None
-    return tuple(x / resultant for x in total)
-
-
-def _turned_against(rep: RepCandidate, reps: list[RepCandidate]) -> bool:
-    """Did `rep` turn the sensor another way than the other `reps`, which agree on
-    their way? The reps of one exercise all turn the pelvis the same way; a move the
-    other way (an undershoot on release, arching the back, a shift) is not one, nor,
-    beside reps large enough to show their way sharply, a move off to the side (a
-    twist or a roll as they get up after a set of bridges)."""
-    others = [r for r in reps if r is not rep]
-    way = _agreed_direction(others)
-    if rep.direction is None or way is None:
-        return False
-    sharp = median([r.peak_deg for r in others]) >= SHARP_WAY_MIN_DEG
-    limit_deg = SHARP_WAY_DEG if sharp else 90.0
-    return sum(rep.direction[i] * way[i] for i in range(3)) < math.cos(math.radians(limit_deg))
-
-
-def _one_level_of_alternating(reps: list[RepCandidate]) -> list[RepCandidate]:
-    """Reps that go one way and the other in turn, ALTERNATING_RUN times or more in a
-    row: rest was taken at a point on the way between the two levels a rep moves
-    between (a person with brief rests, settling during the first reps), so each rep
-    showed as two excursions, one to either level. Of each such run the smaller of
-    the two (the stretch to rest, or to the rep's own level: one per rep either way)
-    is not a rep."""
-    opposite = [sum(a.direction[i] * b.direction[i] for i in range(3)) < 0.0
-                if a.direction is not None and b.direction is not None else False
-                for a, b in zip(reps, reps[1:])]
-    dropped: set[int] = set()
-    i = 0
-    while i < len(opposite):
-        if not opposite[i]:
-            i += 1
-            continue
-        j = i
-        while j < len(opposite) and opposite[j]:
-            j += 1
-        if j - i >= ALTERNATING_RUN:            # reps i..j take turns
-            run = list(range(i, j + 1))
-            sides = run[0::2], run[1::2]
-            smaller = min(sides, key=lambda side: median([reps[k].peak_deg for k in side]))
-            dropped.update(smaller)
-        i = j
-    return [r for k, r in enumerate(reps) if k not in dropped]
-
-
-def classify(reps: list[RepCandidate], s: DetectorSettings) -> str:
-    """Bridge or pelvic tilt: by how far the pelvis turns, or else by how high the
-    sensor rises (a thigh sensor turns less in a bridge, but still rises; a turn near
-    the limit between the two that does not raise the sensor is a tilt)."""
-    typical_deg = median([r.peak_deg for r in reps])
-    rises = [r.rise_cm for r in reps if r.rise_cm is not None]
-    if typical_deg >= s.bridge_min_deg:
-        # Every rep, not the median: a thigh sensor's rise reads scattered (MEx: -3 to
-        # +6 cm across one person's bridges), so only a set none of whose reps rose says so.
-        not_raised = len(rises) >= s.min_set_reps and max(rises) < s.tilt_max_rise_cm
-        return "pelvic_tilt" if not_raised and typical_deg < s.bridge_sure_deg else "hip_bridge"
-    if rises and median(rises) >= s.bridge_min_rise_cm:
-        return "hip_bridge"
-    return "pelvic_tilt"
-
-
 class SetBuilder:
     def __init__(self, settings: DetectorSettings):
         self.s = settings
@@ -315,7 +204,7 @@ class SetBuilder:
         #: that set's end (`_finish_set`).
         self.posture_changed = False
         #: (start_s, end_s) of the link gaps since the last set ended (or of late:
-        #: `on_gap`), to count the reps they hid (`_hidden_counts`).
+        #: `on_gap`), to count the reps they hid (`hidden_counts`).
         self.gaps: list[tuple[float, float]] = []
 
     @property
@@ -438,7 +327,7 @@ class SetBuilder:
                     current.split_at, current.split_rep = begin, rep
                     current.split_typical_deg = typical
             elif (rep.peak_deg < s.relative_min_peak * typical
-                  or _turned_against(rep, current.reps[-TYPICAL_OF_LAST:])):
+                  or turned_against(rep, current.reps[-TYPICAL_OF_LAST:])):
                 # Much smaller than the set's reps, or the other way: not one of them
                 # (a fidget, an undershoot on release), or another exercise beginning.
                 current.small.append(rep)
@@ -620,8 +509,8 @@ class SetBuilder:
 
     def _live_count(self, live: list[RepCandidate]) -> int:
         """The count told for the reps `live` (`_live_reps`): with those link gaps hid
-        between them (`_hidden_counts`)."""
-        return len(live) + sum(_hidden_counts(live, self.gaps))
+        between them (`hidden_counts`)."""
+        return len(live) + sum(hidden_counts(live, self.gaps))
 
     def _announce(self, rep: RepCandidate, reps_so_far: list[RepCandidate], out: list) -> None:
         """Tell `rep`, the last of `reps_so_far` (the open set's up to it), with the count
@@ -650,7 +539,7 @@ class SetBuilder:
                         "detected_at_s": rep.detected_at_s})
         rep.told = (count, exercise)
         out.append({"type": "rep_counted", "exercise": exercise, "count": count,
-                    "detected_at_s": rep.detected_at_s, "rep": _rep_json(rep, exercise)})
+                    "detected_at_s": rep.detected_at_s, "rep": rep_json(rep, exercise)})
 
     def on_rocking_rep(self, event: dict, out: list) -> None:
         """A circle counted while the knee-to-chest posture is still held (live only)."""
@@ -717,7 +606,7 @@ class SetBuilder:
         if not current or not current.reps:
             return
         self.leftover = [r for r in current.small if r.start_s > current.reps[-1].end_s]
-        for reps in _split_by_exercise(current.reps, self.s):
+        for reps in split_by_exercise(current.reps, self.s):
             self._finish_set(reps, out)
 
     def _finish_set(self, reps: list[RepCandidate], out: list) -> None:
@@ -743,7 +632,7 @@ class SetBuilder:
             reps = [r for r in reps if r.peak_deg >= self.s.relative_min_peak * last["peak_deg"]]
         if few_after_last(reps):
             # A couple more after a longer pause: the end of the same set, not fidgets.
-            added = _reps_json(reps, exercise, self.gaps)
+            added = reps_json(reps, exercise, self.gaps)
             last["reps"] += added
             last["end_s"] = max(last["end_s"], added[-1]["end_s"])
             out.append({"type": "set_extended", "t_s": reps[-1].end_s, "set": last,
@@ -760,11 +649,11 @@ class SetBuilder:
             # may be a try or a fidget like the reps; and not if another set, a knee
             # hug, came between).
             reps = few_before + reps
-        reps_json = _reps_json(reps, exercise, self.gaps)
-        result = {"exercise": exercise, "start_s": reps_json[0]["start_s"],
-                  "end_s": reps_json[-1]["end_s"],
+        written = reps_json(reps, exercise, self.gaps)
+        result = {"exercise": exercise, "start_s": written[0]["start_s"],
+                  "end_s": written[-1]["end_s"],
                   "peak_deg": round(median([r.peak_deg for r in reps]), 1),
-                  "reps": reps_json}
+                  "reps": written}
         self.sets.append(result)
         self.gaps = [g for g in self.gaps if g[1] > reps[-1].end_s]
         self.posture_changed = False
@@ -791,8 +680,8 @@ def _kept_reps(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandida
     about a rest between two levels, or a lone twitch (`_finish_set`)."""
     typical = median([r.peak_deg for r in reps])
     reps = [r for r in reps if r.peak_deg >= s.relative_min_peak * typical]
-    reps = [r for r in reps if not _turned_against(r, reps)]
-    reps = _one_level_of_alternating(reps)
+    reps = [r for r in reps if not turned_against(r, reps)]
+    reps = one_level_of_alternating(reps)
     return _without_lone_twitches(reps, s)
 
 
@@ -815,8 +704,8 @@ def _live_view(reps: list[RepCandidate], s: DetectorSettings) -> tuple[list[RepC
             and reps[-1].peak_deg > NEW_SET_RATIO * max(r.peak_deg for r in before)):
         return reps[-1:], False      # too few reps to split by exercise (a set each side)
     # ... and the last of the sets it would be split into by exercise (tilts after
-    # bridges, taken in one by one: `_split_by_exercise`).
-    parts = _split_by_exercise(reps, s)
+    # bridges, taken in one by one: `split_by_exercise`).
+    parts = split_by_exercise(reps, s)
     return _kept_reps(parts[-1], s), len(parts) > 1
 
 
@@ -870,80 +759,7 @@ def _start_of(few: list[RepCandidate], reps: list[RepCandidate], exercise: str,
     return (classify(few, s) == exercise
             and reps[0].start_s - few[-1].end_s <= 2 * s.set_gap_s
             and all(s.relative_min_peak * typical <= r.peak_deg <= NEW_SET_RATIO * typical
-                    and not _turned_against(r, reps) for r in few))
-
-
-def _split_by_exercise(reps: list[RepCandidate], s: DetectorSettings) -> list[list]:
-    """A set's reps as the sets they were (`_split_once`, again on each part: bridges,
-    tilts, bridges)."""
-    parts = _split_once(reps, s)
-    if len(parts) == 1:
-        return parts
-    return [part for half in parts for part in _split_by_exercise(half, s)]
-
-
-def _split_once(reps: list[RepCandidate], s: DetectorSettings) -> list[list]:
-    """A set's reps as two sets, if they fall into a first and a second run of at
-    least `min_set_reps` each whose typical reps differ by NEW_SET_RATIO and that are
-    different exercises (tilts soon after bridges, the first just over the 45% of a
-    bridge that keeps a rep in the set: each was taken in as the set's typical rep
-    came down); else one. Of such splits, the one that leaves each run most alike
-    (least squared spread of the log sizes about each run's mean). Failing that,
-    where they stop raising the sensor like bridges (`_rise_split`)."""
-    n, k_min = len(reps), s.min_set_reps
-    logs = [math.log(max(r.peak_deg, 1e-6)) for r in reps]
-
-    def spread(part):
-        mean = sum(part) / len(part)
-        return sum((x - mean) ** 2 for x in part)
-
-    best, best_spread = None, math.inf
-    for k in range(k_min, n - k_min + 1):
-        first = median([r.peak_deg for r in reps[:k]])
-        second = median([r.peak_deg for r in reps[k:]])
-        if max(first, second) < NEW_SET_RATIO * min(first, second):
-            continue
-        total = spread(logs[:k]) + spread(logs[k:])
-        if total < best_spread:
-            best, best_spread = k, total
-    if best is None:
-        k = _rise_split(reps, s)
-        return [reps] if k is None else [reps[:k], reps[k:]]
-    if classify(reps[:best], s) == classify(reps[best:], s):
-        return [reps]
-    return [reps[:best], reps[best:]]
-
-
-def _rise_split(reps: list[RepCandidate], s: DetectorSettings) -> int | None:
-    """Where a set's reps change from ones that all raised the sensor by a bridge's
-    height (`bridge_min_rise_cm`, lift.py) to ones that all did not, or back, and the
-    two are different exercises: bridges and tilts of sizes too near to tell apart by
-    how far they turn (a hip sensor's large tilts, 12-21 deg, beside bridges of under
-    2.2 times that). The first such change; `_split_by_exercise` finds the next
-    (bridges, tilts, bridges). The same person's bridges turn further than their
-    tilts (RISE_SPLIT_RATIO). None if there is none, or a rise is unknown (but for
-    the newest reps'). Every run of raised or not raised reps must be `min_set_reps`
-    long: a few reps of a set that read as raised between others that did not (an
-    accelerometer-only tilt set) are no set of their own, and then nothing here is
-    sure enough to split on."""
-    known = len(reps)
-    while known and reps[known - 1].rise_cm is None:
-        known -= 1              # the newest, not measured yet (lift.py waits for rest)
-    if not known or any(r.rise_cm is None for r in reps[:known]):
-        return None
-    raised = [r.rise_cm >= s.bridge_min_rise_cm for r in reps[:known]]
-    # ... taken to be like the rep before: told live as the set they go on.
-    raised += [raised[-1]] * (len(reps) - known)
-    edges = [0] + [i for i in range(1, len(reps)) if raised[i] != raised[i - 1]] + [len(reps)]
-    if len(edges) < 3 or min(b - a for a, b in zip(edges, edges[1:])) < s.min_set_reps:
-        return None
-    for before, k, after in zip(edges, edges[1:], edges[2:]):
-        first = median([r.peak_deg for r in reps[before:k]])
-        second = median([r.peak_deg for r in reps[k:after]])
-        if (max(first, second) >= RISE_SPLIT_RATIO * min(first, second)
-                and classify(reps[before:k], s) != classify(reps[k:after], s)):
-            return k
-    return None
+                    and not turned_against(r, reps) for r in few))
 
 
 def _evidence(reps: list[RepCandidate], s: DetectorSettings) -> float:
@@ -952,140 +768,3 @@ def _evidence(reps: list[RepCandidate], s: DetectorSettings) -> float:
     half: so small a move is weaker evidence (a fidget, a deep breath), and a set of
     them needs twice as many."""
     return sum(0.5 if r.quiet and r.peak_deg < s.min_start_deg else 1.0 for r in reps)
-
-
-def _unseen_s(t0: float, t1: float, gaps: list[tuple[float, float]]) -> float:
-    """How long link gaps hid from `t0` to `t1`, s."""
-    return sum(max(0.0, min(t1, b) - max(t0, a)) for a, b in gaps)
-
-
-def _rhythm(reps: list[RepCandidate],
-            gaps: list[tuple[float, float]]) -> tuple[float, float] | None:
-    """A set's rhythm, when link gaps came in it: the median time from one rep's start
-    to the next's and from one's end to the next's start (period, rest, s), over the
-    pairs with no gap between them (RHYTHM_MIN_PAIRS at least); else None."""
-    if len(reps) < RHYTHM_MIN_PAIRS + 1 or not gaps:
-        return None
-    clean = [(a, b) for a, b in zip(reps, reps[1:]) if _unseen_s(a.start_s, b.start_s, gaps) == 0.0]
-    if len(clean) < RHYTHM_MIN_PAIRS:
-        return None
-    return (median([b.start_s - a.start_s for a, b in clean]),
-            max(0.0, median([b.start_s - a.end_s for a, b in clean])))
-
-
-def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]]) -> list[int]:
-    """How many reps link gaps hid between each two reps of a set one after the other:
-    as many as the set's rhythm puts there, and no more than the gaps could hide.
-
-    The rhythm: the median time from one rep's start to the next's, over pairs with
-    no gap between them (RHYTHM_MIN_PAIRS at least; else none is counted). Between
-    two reps with gaps between their starts, `n` periods from one to the other (less
-    any rest in view next to the gap beyond the usual rest: a pause) make `n - 1`
-    reps between, bounded by how many periods fit in the time unseen plus a rest,
-    and by HIDDEN_MIN_UNSEEN of a rep's length unseen for each."""
-    rhythm = _rhythm(reps, gaps)
-    if rhythm is None:
-        return [0] * max(0, len(reps) - 1)
-    period_s, rest_s = rhythm
-    rep_s = median([r.end_s - r.start_s for r in _measured(reps)])
-    counts = []
-    for a, b in zip(reps, reps[1:]):
-        b_start_s = _began_s(b, gaps, rep_s)
-        u = _unseen_s(a.start_s, b_start_s, gaps)
-        if u == 0.0:
-            counts.append(0)
-            continue
-        # Resting in view next to the gap longer than the usual rest was a pause, not
-        # time for reps: it is taken out of the time the rhythm is counted over.
-        inside = [(max(g0, a.end_s), min(g1, b.start_s)) for g0, g1 in gaps
-                  if g1 > a.end_s and g0 < b.start_s]
-        paused_s = 0.0
-        if inside:
-            paused_s = (max(0.0, inside[0][0] - a.end_s - rest_s)
-                        + max(0.0, b.start_s - inside[-1][1] - rest_s))
-        by_rhythm = round((b_start_s - a.start_s - paused_s) / period_s) - 1
-        fit = round((u + rest_s) / period_s)
-        enough_unseen = math.floor(u / (HIDDEN_MIN_UNSEEN * rep_s))
-        counts.append(max(0, min(by_rhythm, fit, enough_unseen)))
-    return counts
-
-
-def _under_way_after_gap(rep: RepCandidate, gaps: list[tuple[float, float]]) -> bool:
-    """Was `rep` already under way when data came back after a gap (its seen start is
-    the gap's end)?"""
-    return rep.unseen_s > 0.0 and not rep.spans_gap and any(
-        abs(rep.start_s - g1) < 1e-6 for _, g1 in gaps)
-
-
-def _began_s(rep: RepCandidate, gaps: list[tuple[float, float]], rep_s: float) -> float:
-    """When a rep began, s: for one already under way when data came back after a gap,
-    a typical rep's length (`rep_s`) before its end, as the person did not wait for
-    the link."""
-    if _under_way_after_gap(rep, gaps):
-        return min(rep.start_s, rep.end_s - rep_s)
-    return rep.start_s
-
-
-def _reps_json(reps: list[RepCandidate], exercise: str,
-               gaps: list[tuple[float, float]]) -> list[dict]:
-    """A set's reps, with those link gaps hid (`_hidden_counts`) between them:
-    `"hidden": true`, at the set's pace from the rep before them (kept between their
-    neighbours), as long as the set's typical rep (a bridge held as long as its
-    typical hold), found when the rep after them was. A rep counted though a gap hid
-    most of it (`mostly_unseen`) is `"hidden"` too: as long as a typical rep from its
-    edge seen, with a typical hold."""
-    out = []
-    hidden = _hidden_counts(reps, gaps)
-    period_s = _rhythm(reps, gaps)[0] if any(hidden) else 0.0
-    rep_s = median([r.end_s - r.start_s for r in _measured(reps)])
-    hold_s = median([r.hold_s for r in _measured(reps)])
-    spans = _spans_s(reps, gaps, rep_s)
-    for i, rep in enumerate(reps):
-        out.append(_rep_json(rep, exercise))
-        if rep.mostly_unseen:
-            start_s, end_s = spans[i]
-            out[-1].update(start_s=round(start_s, 3), end_s=round(end_s, 3), hidden=True)
-            if "hold_s" in out[-1]:
-                out[-1]["hold_s"] = round(min(hold_s, end_s - start_s), 2)
-        k = hidden[i] if i < len(hidden) else 0
-        if not k:
-            continue
-        (start_s, end_s), after_s = spans[i], spans[i + 1][0]
-        # At the set's pace from the rep before, within the time between the two.
-        length_s = min(rep_s, max(0.0, after_s - end_s) / k)
-        for j in range(1, k + 1):
-            ghost_s = min(max(start_s + j * period_s, end_s + (j - 1) * length_s),
-                          after_s - (k - j + 1) * length_s)
-            ghost = {"start_s": round(ghost_s, 3), "end_s": round(ghost_s + length_s, 3),
-                     "detected_at_s": round(reps[i + 1].detected_at_s, 3), "hidden": True}
-            if exercise == "hip_bridge":
-                ghost["hold_s"] = round(min(hold_s, length_s), 2)
-            out.append(ghost)
-    return out
-
-
-def _spans_s(reps: list[RepCandidate], gaps: list[tuple[float, float]],
-             rep_s: float) -> list[tuple[float, float]]:
-    """(start_s, end_s) of each rep: as seen, but for one counted though a gap hid most
-    of it, a typical rep's length (`rep_s`) from its edge seen (its end if it was
-    under way when data came back, else its start), kept clear of its neighbours."""
-    spans = []
-    for i, rep in enumerate(reps):
-        start_s, end_s = rep.start_s, rep.end_s
-        if rep.mostly_unseen:
-            if _under_way_after_gap(rep, gaps):
-                before_s = spans[-1][1] if spans else -math.inf
-                start_s = max(before_s, _began_s(rep, gaps, rep_s))
-            else:
-                after_s = reps[i + 1].start_s if i + 1 < len(reps) else math.inf
-                end_s = min(after_s, max(end_s, start_s + rep_s))
-        spans.append((start_s, end_s))
-    return spans
-
-
-def _rep_json(rep: RepCandidate, exercise: str) -> dict:
-    out = {"start_s": round(rep.start_s, 3), "end_s": round(rep.end_s, 3),
-           "detected_at_s": round(rep.detected_at_s, 3), "peak_deg": round(rep.peak_deg, 1)}
-    if exercise == "hip_bridge" or rep.hold_s > 0:
-        out["hold_s"] = round(rep.hold_s, 2)
-    return out

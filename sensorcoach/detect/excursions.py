@@ -789,6 +789,12 @@ class ExcursionDetector:
         self.exc_t, self.exc_a, self.exc_u = times[split:], angles[split:], dirs[split:]
         self.peak = max(self.exc_a)
 
+    @property
+    def _rocking_from_s(self) -> float:
+        """Since when the live counter has followed the excursion's swings (it starts
+        anew when rest moves), s; the excursion's start if it has not."""
+        return self.rocking.start_s if self.rocking else self.exc_t[0]
+
     def _posture_swings(self, peak: float):
         """The knee-hug posture in the excursion so far, read with hindsight: its first
         and last frames (tipped at least 0.8 of its level while rocking), the swing
@@ -796,9 +802,8 @@ class ExcursionDetector:
         the hysteresis, and the times of the swings' reversals; None if it is no
         posture or has fewer than `rock_min_flips` reversals."""
         s = self.s
-        rocking_from = self.rocking.start_s if self.rocking else self.exc_t[0]
         times, angles, dirs = self.exc_t, self.exc_a, self.exc_u
-        active = [a for t, a in zip(times, angles) if t >= rocking_from]
+        active = [a for t, a in zip(times, angles) if t >= self._rocking_from_s]
         level = median(active) if active else peak
         inside = [i for i, a in enumerate(angles) if a >= 0.8 * level]
         if len(inside) < 10 or level < s.small_excursion_deg:
@@ -822,7 +827,6 @@ class ExcursionDetector:
         if swings is None:
             return None
         first, last, p, axis, swing, h, flips = swings
-        rocking_from = self.rocking.start_s if self.rocking else self.exc_t[0]
         times, dirs = self.exc_t, self.exc_u
         posture_t = times[first:last + 1]
         stretches = seen_stretches(posture_t, s.max_gap_s)
@@ -842,7 +846,7 @@ class ExcursionDetector:
         # With hindsight every swing is seen, but the knee pull and the release at the
         # edges of the posture can add a half swing: N circles make 2N - 1 or 2N flips.
         circles = []
-        begin = max(rocking_from, times[first])
+        begin = max(self._rocking_from_s, times[first])
         if flips[0] <= begin:
             # Swung before the live counter began (it began anew when rest moved, or
             # late): the first circle is from the posture's start.

@@ -1,4 +1,5 @@
-"""Reps into sets: grouping, "much smaller than the person's own reps", which exercise."""
+"""Reps into sets: grouping, "much smaller than the person's own reps", a set that
+splits (a much larger rep, another exercise), reps a link gap cut, the live count."""
 
 from __future__ import annotations
 

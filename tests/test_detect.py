@@ -348,6 +348,24 @@ def test_a_move_the_other_way_from_the_sets_reps_is_not_a_rep(ways, counted):
     assert sum(len(s["reps"]) for s in builder.sets) == counted
 
 
+@pytest.mark.parametrize("ways, sets", [
+    # simulated person 27026 resting between sets: three small moves, each another way
+    ([(-0.19, 0.19, -0.96), (0.11, 0.29, 0.95), (0.01, -1.0, -0.01)], []),
+    # three small tilts that stray as a thigh sensor's do (MEx), within 90 deg of one
+    ([(0.6, 0.8, 0.0), (0.98, -0.2, 0.0), (0.0, 1.0, 0.0)], [3]),
+    # ... and one of four the other way: three go one way
+    ([(0.6, 0.8, 0.0), (-0.6, -0.8, 0.0), (0.6, 0.8, 0.0), (0.8, 0.6, 0.0)], [3]),
+])
+def test_a_set_needs_three_reps_that_turn_one_way(ways, sets):
+    from sensorcoach.detect.sets import SetBuilder
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for i, way in enumerate(ways):
+        builder.on_rep(_rep_turning(2.0 + 4.0 * i, 2.5, way), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == sets
+
+
 def test_a_knee_hug_that_rocks_deeply_from_the_start_is_not_a_shift(tmp_path):
     """Simulated person 12024 (restless, sensor over the sacrum, cheap board) rocks
     between 15 and 31 deg from the first circle: before rocking was confirmed the dips
@@ -1668,3 +1686,14 @@ def test_a_set_recounted_after_one_large_rep_keeps_the_reps_a_gap_hid():
     builder.close(out)
     assert len(builder.sets[0]["reps"]) == 10
     assert recounts and recounts[-1] == told[-1] == 10
+
+
+
+def test_breathing_about_where_a_knee_hug_left_the_pelvis_is_no_rep(tmp_path):
+    """Simulated person 27124: after a knee hug the pelvis lay 1.3 deg off the rest
+    it had before, and breathing about it (0.6 deg either way, 19 a minute) crossed
+    the start threshold three times: a set of three tilts. Rest is found anew there."""
+    session = simulate(SimulationSettings(seed=27124, behaviour="restless", disconnects=2))
+    path, _ = write_session(session, tmp_path / "s.jsonl.gz")
+    assert [s["exercise"] for s in analyze(path)["sets"]] == [
+        "pelvic_tilt", "knee_to_chest", "hip_bridge"]

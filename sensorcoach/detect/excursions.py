@@ -171,6 +171,8 @@ class ExcursionDetector:
         self.left_rest: _LeftRest | None = None
         #: The last rep found that way: the person holds reps like it that long.
         self.long_held: RepCandidate | None = None
+        #: A knee hug ended then: rest is found anew once still after it (s, or None).
+        self.resettle_from_s: float | None = None
         self._reset_excursion()
 
     def _reset_excursion(self):
@@ -352,7 +354,17 @@ class ExcursionDetector:
                 if not announced:
                     out.append({"type": "rep_started", "t_s": t_s})
             else:
-                if still:
+                if (still and self.resettle_from_s is not None
+                        and self.still_since >= self.resettle_from_s
+                        and t_s - self.still_since >= s.settle_s):
+                    # Lying down again after a knee hug, the pelvis rests a little off
+                    # where it did before (a degree or two, as much as breathing
+                    # about it takes to start a small rep): rest is found anew.
+                    self.base = normalise(self.still_sum)
+                    self.resettle_from_s = None
+                    self.pre.clear()
+                    self.quiet.reset()
+                elif still:
                     # Resting, or still somewhere near after a rep: rest follows (slow
                     # drift, and a settling shift of position).
                     k = dt / (s.baseline_follow_s + dt)
@@ -444,6 +456,7 @@ class ExcursionDetector:
                     # A knee hug since the shift: coming back to the rest before it is
                     # no sign of held reps (read against it, the hug would be one).
                     self.left_rest = self.long_held = None
+                    self.resettle_from_s = t_s
             self.state = self.REST
             self.armed = False
             self.disarmed_low = a

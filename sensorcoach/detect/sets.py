@@ -12,7 +12,7 @@ from .hidden import hidden_counts, measured, rep_json, reps_json
 from .rocking import whole_circles_before
 from .settings import DetectorSettings
 from .vectors import median
-from .ways import one_level_of_alternating, turned_against
+from .ways import most_one_way, one_level_of_alternating, turned_against
 
 #: How many recent reps define "the person's own reps" in a set.
 TYPICAL_OF_LAST = 5
@@ -639,7 +639,7 @@ class SetBuilder:
             out.append({"type": "set_extended", "t_s": reps[-1].end_s, "set": last,
                         "added_reps": added})
             return
-        if _evidence(reps, self.s) < self.s.min_set_reps:
+        if _evidence(most_one_way(reps), self.s) < self.s.min_set_reps:
             out.append({"type": "set_discarded", "t_s": found[-1].end_s,
                         "reps": len(found), "exercise": exercise})
             self.few_before = reps

@@ -46,6 +46,24 @@ def agreed_direction(reps: list[RepCandidate]) -> tuple | None:
     return tuple(x / resultant for x in total)
 
 
+def most_one_way(reps: list[RepCandidate]) -> list[RepCandidate]:
+    """The most of `reps` that turn one way: within the way limit of `turned_against`
+    (SHARP_WAY_DEG beside reps large enough to show their way sharply, else 90 deg)
+    of one of them; reps whose way is unknown go with any. A set needs `min_set_reps`
+    of them: three moves each another way (fidgets while resting between sets) are
+    no exercise."""
+    sharp = bool(reps) and median([r.peak_deg for r in reps]) >= SHARP_WAY_MIN_DEG
+    limit = math.cos(math.radians(SHARP_WAY_DEG if sharp else 90.0))
+    known = [r for r in reps if r.direction is not None]
+    best: list[RepCandidate] = []
+    for ref in known:
+        group = [r for r in known
+                 if sum(r.direction[i] * ref.direction[i] for i in range(3)) > limit]
+        if len(group) > len(best):
+            best = group
+    return [r for r in reps if r.direction is None or any(r is b for b in best)]
+
+
 def turned_against(rep: RepCandidate, reps: list[RepCandidate]) -> bool:
     """Did `rep` turn the sensor another way than the other `reps`, which agree on
     their way? The reps of one exercise all turn the pelvis the same way; a move the

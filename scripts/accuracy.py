@@ -93,6 +93,14 @@ SIMULATED = {
     "restless, cheap board 16001-20": (16001, 20, dict(behaviour="restless",
                                                         sensor_quality="cheap",
                                                         radio="typical")),
+    # Checked once as new people, after the rest was settled (they showed false reps
+    # after knee hugs: 2026-12-02), and kept.
+    "seeds 27001-30": (27001, 30, {}),
+    "restless, link drops 27101-30": (27101, 30, dict(behaviour="restless", disconnects=2)),
+    "25 Hz, no gyro, any mount, restless, poor radio 27201-30": (
+        27201, 30, dict(odr_hz=25, gyro=False, mount="random", behaviour="restless",
+                        radio="poor")),
+    "200 Hz, front 27301-30": (27301, 30, dict(odr_hz=200, placement="front")),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

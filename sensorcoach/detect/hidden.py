@@ -39,11 +39,13 @@ class Rhythm(NamedTuple):
 
 
 def set_rhythm(reps: list[RepCandidate], gaps: list[tuple[float, float]]) -> Rhythm | None:
-    """A set's rhythm, when link gaps came in it, over the pairs of reps with no gap
-    between them (RHYTHM_MIN_PAIRS at least); else None."""
+    """A set's rhythm, when link gaps came in it, over the pairs of reps seen whole
+    with no gap between them (RHYTHM_MIN_PAIRS at least); else None. A rep a gap cut
+    is timed from what was seen of it, not from when it began or ended."""
     if len(reps) < RHYTHM_MIN_PAIRS + 1 or not gaps:
         return None
-    clean = [(a, b) for a, b in zip(reps, reps[1:]) if unseen_s(a.start_s, b.start_s, gaps) == 0.0]
+    clean = [(a, b) for a, b in zip(reps, reps[1:])
+             if unseen_s(a.start_s, b.start_s, gaps) == 0.0 and not a.unseen_s and not b.unseen_s]
     if len(clean) < RHYTHM_MIN_PAIRS:
         return None
     return Rhythm(median([b.start_s - a.start_s for a, b in clean]),

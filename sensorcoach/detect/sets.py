@@ -12,7 +12,7 @@ from .hidden import hidden_counts, measured, rep_json, reps_json
 from .rocking import whole_circles_before
 from .settings import DetectorSettings
 from .vectors import median
-from .ways import most_one_way, one_level_of_alternating, turned_against
+from .ways import most_one_way, one_level_of_alternating, same_way, turned_against
 
 #: How many recent reps define "the person's own reps" in a set.
 TYPICAL_OF_LAST = 5
@@ -48,9 +48,9 @@ class _OpenSet:
     #: The first rep counted out loud of the set this one was last told as splitting
     #: into by exercise (`_live_reps`): the live count goes on from it, not back.
     live_from: RepCandidate | None = None
-    #: A rep a gap hid the start of, before any rep of the set to judge it by (how
-    #: long the set's reps last): the first rep decides (`_settle_undecided`).
-    undecided: RepCandidate | None = None
+    #: Reps a gap cut, before any rep of the set to judge them by (how long the set's
+    #: reps last, what they are like): the first rep decides (`_settle_undecided`).
+    undecided: list[RepCandidate] = field(default_factory=list)
     #: A rep a gap cut and the part seen when data came back, before any rep of the
     #: set: one rep through the gap, or two? The first rep decides (`_settle_unjoined`).
     unjoined: tuple[RepCandidate, RepCandidate] | None = None
@@ -117,12 +117,15 @@ def _half_seen(rep: RepCandidate, current: _OpenSet | None) -> bool:
 
 
 def _surely_one_of_the_sets(rep: RepCandidate, current: _OpenSet | None) -> bool:
-    """Did a rep that a link gap cut (its start or its end unseen, not joined across
-    the gap) surely happen, as one of the open set's reps? Like them (`_alike`), and
-    over: back at rest after the gap, or seen coming back to rest. The person did it,
-    however much the gap hid (`_mostly_seen` asks for half when it is unlike them)."""
+    """Did a rep that a link gap cut (its start or its end unseen, or both ends seen
+    of one joined across the gap) surely happen, as one of the open set's reps? Like
+    them (`_alike`) and turning their way as closely as a set's reps do (`same_way`:
+    a move off after a knee hug was 74 deg off the bridges that followed, theirs
+    within 4 deg of each other), and over: back at rest after the gap, or seen coming
+    back to rest. The person did it, however much the gap hid (`_mostly_seen` asks
+    for half when it is unlike them)."""
     return (current is not None and bool(current.reps) and not rep.cut_open
-            and not rep.spans_gap and _alike(rep, current.reps[-1]))
+            and _alike(rep, current.reps[-1]) and same_way(rep, current.reps[-1]))
 
 
 def _not_reps_before(before: list[RepCandidate], started: list[RepCandidate],
@@ -305,7 +308,7 @@ class SetBuilder:
                     # No reps yet to tell how long one lasts: the next rep will.
                     if current is None:
                         current = self.open = _OpenSet()
-                    current.undecided = rep
+                    current.undecided.append(rep)
                 return
         leftover, self.leftover = self.leftover, []
         if current is None or not current.reps:
@@ -397,7 +400,14 @@ class SetBuilder:
         else:
             cut.cut_open = False
             parts = [cut, rest]
-        current.reps[:0] = [r for r in parts if _half_seen(r, current)]
+        counted = []
+        for part in parts:
+            if not _half_seen(part, current):
+                part.mostly_unseen = part.spans_gap and _surely_one_of_the_sets(part, current)
+                if not part.mostly_unseen:
+                    continue
+            counted.append(part)
+        current.reps[:0] = counted
 
     def _join_unjoined(self, out: list) -> None:
         """No rep like them came soon enough to tell (`_settle_unjoined`), or the set
@@ -407,16 +417,27 @@ class SetBuilder:
         self.on_rep(_joined(cut, rest), out)
 
     def _settle_undecided(self) -> None:
-        """A rep a link gap hid the start of, before the set's first rep: with that rep
-        to tell how long one lasts, it counts (first, told with that rep) if like it and
-        half seen."""
+        """A rep a link gap cut, before the set's first rep: with that rep to tell how
+        long one lasts, it counts (first, told with that rep) if like it and half seen,
+        or, however little was seen, if it surely happened as one of the set's reps
+        (`_surely_one_of_the_sets`: a first bridge whose lift was seen before the link
+        dropped, back at rest when data came back)."""
         current = self.open
-        rep, current.undecided = current.undecided, None
-        if (rep is not None and len(current.reps) == 1 and _alike(rep, current.reps[0])
-                and rep.end_s <= current.reps[0].start_s
-                and current.reps[0].start_s - rep.end_s <= self.s.set_gap_s
-                and _half_seen(rep, current)):
-            current.reps.insert(0, rep)
+        undecided, current.undecided = current.undecided, []
+        if len(current.reps) != 1:
+            return
+        first = current.reps[0]
+        counted = []
+        for rep in undecided:
+            if not (_alike(rep, first) and rep.end_s <= first.start_s
+                    and first.start_s - rep.end_s <= self.s.set_gap_s):
+                continue        # (a lowering's last bit, seen as data came back)
+            if not _half_seen(rep, current):
+                rep.mostly_unseen = _surely_one_of_the_sets(rep, current)
+                if not rep.mostly_unseen:
+                    continue
+            counted.append(rep)
+        current.reps[:0] = counted
 
     def _settle_split(self, out: list, ending: bool = False) -> None:
         """After a much larger rep, the next SPLIT_EVIDENCE reps tell what it was: if
@@ -719,6 +740,8 @@ def _without_lone_twitches(reps: list[RepCandidate], s: DetectorSettings) -> lis
     typical_s = median([r.end_s - r.start_s for r in reps])
 
     def lone(rep, neighbour):
+        if rep.mostly_unseen:
+            return False        # a link gap hid most of it, not a short move: it happened
         pause = max(rep.start_s - neighbour.end_s, neighbour.start_s - rep.end_s)
         return pause >= 0.5 * s.set_gap_s and rep.end_s - rep.start_s < 0.5 * typical_s
 

@@ -64,6 +64,17 @@ def most_one_way(reps: list[RepCandidate]) -> list[RepCandidate]:
     return [r for r in reps if r.direction is None or any(r is b for b in best)]
 
 
+def same_way(rep: RepCandidate, other: RepCandidate) -> bool:
+    """Does `rep` turn the sensor `other`'s way, within the limit `turned_against`
+    holds a set's reps to (SHARP_WAY_DEG beside a rep large enough to show its way
+    sharply, else 90 deg)? Unknown ways agree."""
+    if rep.direction is None or other.direction is None:
+        return True
+    limit_deg = SHARP_WAY_DEG if other.peak_deg >= SHARP_WAY_MIN_DEG else 90.0
+    return (sum(rep.direction[i] * other.direction[i] for i in range(3))
+            >= math.cos(math.radians(limit_deg)))
+
+
 def turned_against(rep: RepCandidate, reps: list[RepCandidate]) -> bool:
     """Did `rep` turn the sensor another way than the other `reps`, which agree on
     their way? The reps of one exercise all turn the pelvis the same way; a move the

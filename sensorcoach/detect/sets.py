@@ -388,7 +388,8 @@ class SetBuilder:
         with that rep to tell how long one lasts (and is held), one rep through the
         gap if it would last no longer than two of them nor be held longer than two
         of their holds, else two; each counts (first, told with that rep) if half
-        seen."""
+        seen, and the one through the gap, seen going up and coming down, also if it
+        surely was one of the set's reps (`_surely_one_of_the_sets`)."""
         current = self.open
         pair, current.unjoined = current.unjoined, None
         if pair is None:

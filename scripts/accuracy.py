@@ -101,6 +101,15 @@ SIMULATED = {
         27201, 30, dict(odr_hz=25, gyro=False, mount="random", behaviour="restless",
                         radio="poor")),
     "200 Hz, front 27301-30": (27301, 30, dict(odr_hz=200, placement="front")),
+    # New people checked once at the end of that session, untuned (29021: quick tilts
+    # from a rest 2.5 deg off the one found on lying down, 15 of 20), and kept.
+    "seeds 29001-30": (29001, 30, {}),
+    "walking, restless, no gyro 29101-30": (29101, 30, dict(walking=True, behaviour="restless",
+                                                             gyro=False)),
+    "bridges first 29201-20": (29201, 20, dict(plan=(("hip_bridge", 8), ("knee_to_chest", 6),
+                                                     ("pelvic_tilt", 15)))),
+    "calm, clean radio, 25 Hz, back 29301-30": (29301, 30, dict(behaviour="calm", radio="clean",
+                                                                 odr_hz=25, placement="back")),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

@@ -1746,3 +1746,12 @@ def test_the_rhythm_that_counts_reps_in_a_gap_is_timed_from_reps_seen_whole(tmp_
     path, _ = write_session(session, tmp_path / "s.jsonl.gz")
     told = _first_told_counts(path, "hip_bridge")
     assert told[:2] == [2, 3]       # the first, mostly hidden, is counted with the second
+
+
+def test_no_more_reps_hide_in_a_gap_than_fit_in_it_whole(tmp_path):
+    """Simulated person 20101 paused 10 s between two bridges, a link gap of 5.1 s in
+    the pause; the set's rhythm put one bridge there, but none of theirs (8.2 s
+    between its edges) fits in so short a gap, let alone with a rest either side."""
+    rows = _evaluated(tmp_path, seed=20101, odr_hz=50, placement="back")
+    bridges = _row(rows, "hip_bridge")
+    assert (bridges.found_reps, bridges.found_exercise) == (bridges.truth_reps, "hip_bridge")

@@ -18,6 +18,12 @@ HIDDEN_MIN_UNSEEN = 0.4
 #: (reps in a set vary by about a third, and a period must be off by half to miscount
 #: one). Two made no result better, and reps told after a gap early in a set one low.
 RHYTHM_MIN_PAIRS = 1
+#: Reps a gap hid lay in it whole (else the part seen would have been a rep cut by
+#: the gap), with a rest on each side: at least these fractions of the set's typical
+#: rest, rep length and period. Measured over every labelled tilt and bridge set: no
+#: rest under 0.57 of its set's median (1st percentile 0.72), no period under 0.75.
+HIDDEN_REST_FRACTION = 0.5
+HIDDEN_PACE_FRACTION = 0.75
 
 
 def measured(reps: list[RepCandidate]) -> list[RepCandidate]:
@@ -92,9 +98,26 @@ def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]],
                         + max(0.0, b.start_s - inside[-1][1] - rest_s))
         by_rhythm = round((b_start_s - a.start_s - paused_s) / period_s) - 1
         fit = round((u + rest_s) / period_s)
+        if inside and not (a.spans_gap or b.spans_gap):
+            fit = min(fit, _fit_whole(inside, a.end_s, b_start_s, rhythm, rep_s))
         enough_unseen = math.floor(u / (HIDDEN_MIN_UNSEEN * rep_s))
         counts.append(max(0, min(by_rhythm, fit, enough_unseen)))
     return counts
+
+
+def _fit_whole(inside: list[tuple[float, float]], after_s: float, before_s: float,
+               rhythm: Rhythm, rep_s: float) -> int:
+    """How many reps fit whole in the gaps `inside` (between a rep that ended at
+    `after_s` and one that began at `before_s`), each a rest away from those two, at
+    the quickest the set's rhythm goes (HIDDEN_REST_FRACTION, HIDDEN_PACE_FRACTION).
+    A rep joined across a gap may have been two: this is not asked then."""
+    rest_s = HIDDEN_REST_FRACTION * rhythm.rest_s
+    first_s = max(inside[0][0], after_s + rest_s)
+    last_s = min(inside[-1][1], before_s - rest_s)
+    length_s, period_s = HIDDEN_PACE_FRACTION * rep_s, HIDDEN_PACE_FRACTION * rhythm.period_s
+    if last_s - first_s < length_s:
+        return 0
+    return math.floor((last_s - first_s - length_s) / period_s) + 1
 
 
 def under_way_after_gap(rep: RepCandidate, gaps: list[tuple[float, float]]) -> bool:

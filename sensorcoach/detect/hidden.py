@@ -70,8 +70,9 @@ def hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]]) -> 
     The rhythm (`set_rhythm`; without one none is counted): between two reps with
     gaps between their starts, `n` periods from one to the other (less any rest in
     view next to the gap beyond the usual rest: a pause) make `n - 1` reps between,
-    bounded by how many periods fit in the time unseen plus a rest, and by
-    HIDDEN_MIN_UNSEEN of a rep's length unseen for each."""
+    bounded by how many periods fit in the time unseen plus a rest, by how many reps
+    fit in the gap whole (`_fit_whole`), and by HIDDEN_MIN_UNSEEN of a rep's length
+    unseen for each."""
     rhythm = set_rhythm(reps, gaps)
     return _hidden_counts(reps, gaps, rhythm, typical_rep_s(reps) if rhythm else 0.0)
 

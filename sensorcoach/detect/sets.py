@@ -128,6 +128,16 @@ def _surely_one_of_the_sets(rep: RepCandidate, current: _OpenSet | None) -> bool
             and _alike(rep, current.reps[-1]) and same_way(rep, current.reps[-1]))
 
 
+def _counts_though_cut(rep: RepCandidate, current: _OpenSet, surely_may: bool = True) -> bool:
+    """Does a rep a link gap cut, waiting for the set's first rep, count: half seen
+    (`_half_seen`), or else, if `surely_may`, surely one of the set's reps (then it is
+    marked `mostly_unseen`)?"""
+    if _half_seen(rep, current):
+        return True
+    rep.mostly_unseen = surely_may and _surely_one_of_the_sets(rep, current)
+    return rep.mostly_unseen
+
+
 def _not_reps_before(before: list[RepCandidate], started: list[RepCandidate],
                      last_end_s: float, s: DetectorSettings) -> list[RepCandidate]:
     """Of `before`, the reps left when a set of much larger ones split off after
@@ -401,14 +411,8 @@ class SetBuilder:
         else:
             cut.cut_open = False
             parts = [cut, rest]
-        counted = []
-        for part in parts:
-            if not _half_seen(part, current):
-                part.mostly_unseen = part.spans_gap and _surely_one_of_the_sets(part, current)
-                if not part.mostly_unseen:
-                    continue
-            counted.append(part)
-        current.reps[:0] = counted
+        current.reps[:0] = [part for part in parts
+                            if _counts_though_cut(part, current, surely_may=part.spans_gap)]
 
     def _join_unjoined(self, out: list) -> None:
         """No rep like them came soon enough to tell (`_settle_unjoined`), or the set
@@ -428,17 +432,11 @@ class SetBuilder:
         if len(current.reps) != 1:
             return
         first = current.reps[0]
-        counted = []
-        for rep in undecided:
-            if not (_alike(rep, first) and rep.end_s <= first.start_s
-                    and first.start_s - rep.end_s <= self.s.set_gap_s):
-                continue        # (a lowering's last bit, seen as data came back)
-            if not _half_seen(rep, current):
-                rep.mostly_unseen = _surely_one_of_the_sets(rep, current)
-                if not rep.mostly_unseen:
-                    continue
-            counted.append(rep)
-        current.reps[:0] = counted
+        # Not like it: a lowering's last bit, seen as data came back.
+        current.reps[:0] = [rep for rep in undecided
+                            if _alike(rep, first) and rep.end_s <= first.start_s
+                            and first.start_s - rep.end_s <= self.s.set_gap_s
+                            and _counts_though_cut(rep, current)]
 
     def _settle_split(self, out: list, ending: bool = False) -> None:
         """After a much larger rep, the next SPLIT_EVIDENCE reps tell what it was: if

@@ -46,19 +46,29 @@ def agreed_direction(reps: list[RepCandidate]) -> tuple | None:
     return tuple(x / resultant for x in total)
 
 
+def _way_limit_cos(typical_deg: float) -> float:
+    """Cosine of how far off a set's way its reps may turn: SHARP_WAY_DEG beside reps
+    of `typical_deg` large enough to show their way sharply, else 90 deg."""
+    return math.cos(math.radians(SHARP_WAY_DEG if typical_deg >= SHARP_WAY_MIN_DEG else 90.0))
+
+
+def _dot(a, b) -> float:
+    return sum(a[i] * b[i] for i in range(3))
+
+
 def most_one_way(reps: list[RepCandidate]) -> list[RepCandidate]:
     """The most of `reps` that turn one way: within the way limit of `turned_against`
     (SHARP_WAY_DEG beside reps large enough to show their way sharply, else 90 deg)
     of one of them; reps whose way is unknown go with any. A set needs `min_set_reps`
     of them: three moves each another way (fidgets while resting between sets) are
     no exercise."""
-    sharp = bool(reps) and median([r.peak_deg for r in reps]) >= SHARP_WAY_MIN_DEG
-    limit = math.cos(math.radians(SHARP_WAY_DEG if sharp else 90.0))
+    if not reps:
+        return []
+    limit = _way_limit_cos(median([r.peak_deg for r in reps]))
     known = [r for r in reps if r.direction is not None]
     best: list[RepCandidate] = []
     for ref in known:
-        group = [r for r in known
-                 if sum(r.direction[i] * ref.direction[i] for i in range(3)) > limit]
+        group = [r for r in known if _dot(r.direction, ref.direction) > limit]
         if len(group) > len(best):
             best = group
     return [r for r in reps if r.direction is None or any(r is b for b in best)]
@@ -70,9 +80,7 @@ def same_way(rep: RepCandidate, other: RepCandidate) -> bool:
     sharply, else 90 deg)? Unknown ways agree."""
     if rep.direction is None or other.direction is None:
         return True
-    limit_deg = SHARP_WAY_DEG if other.peak_deg >= SHARP_WAY_MIN_DEG else 90.0
-    return (sum(rep.direction[i] * other.direction[i] for i in range(3))
-            >= math.cos(math.radians(limit_deg)))
+    return _dot(rep.direction, other.direction) >= _way_limit_cos(other.peak_deg)
 
 
 def turned_against(rep: RepCandidate, reps: list[RepCandidate]) -> bool:
@@ -85,9 +93,7 @@ def turned_against(rep: RepCandidate, reps: list[RepCandidate]) -> bool:
     way = agreed_direction(others)
     if rep.direction is None or way is None:
         return False
-    sharp = median([r.peak_deg for r in others]) >= SHARP_WAY_MIN_DEG
-    limit_deg = SHARP_WAY_DEG if sharp else 90.0
-    return sum(rep.direction[i] * way[i] for i in range(3)) < math.cos(math.radians(limit_deg))
+    return _dot(rep.direction, way) < _way_limit_cos(median([r.peak_deg for r in others]))
 
 
 def one_level_of_alternating(reps: list[RepCandidate]) -> list[RepCandidate]:
@@ -97,8 +103,7 @@ def one_level_of_alternating(reps: list[RepCandidate]) -> list[RepCandidate]:
     showed as two excursions, one to either level. Of each such run the smaller of
     the two (the stretch to rest, or to the rep's own level: one per rep either way)
     is not a rep."""
-    opposite = [sum(a.direction[i] * b.direction[i] for i in range(3)) < 0.0
-                if a.direction is not None and b.direction is not None else False
+    opposite = [_dot(a.direction, b.direction) < 0.0 if a.direction is not None and b.direction is not None else False
                 for a, b in zip(reps, reps[1:])]
     dropped: set[int] = set()
     i = 0

@@ -110,6 +110,10 @@ SIMULATED = {
                                                      ("pelvic_tilt", 15)))),
     "calm, clean radio, 25 Hz, back 29301-30": (29301, 30, dict(behaviour="calm", radio="clean",
                                                                  odr_hz=25, placement="back")),
+    # People past the documented ranges (`--people wide`: smaller and slower tilts
+    # held up to 6 s, low bridges, deep knee hugs), to show where detection stops
+    # working; measured, not tuned to (2026-12-02, sixth session).
+    "wide people 31001-30": (31001, 30, dict(people="wide")),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

@@ -178,7 +178,8 @@ def cmd_simulate(args) -> int:
         placement=args.placement, mount=args.mount, plan=plan,
         walking=None if args.walking is None else args.walking == "yes",
         behaviour=args.behaviour, sensor_quality=args.sensor, radio=args.radio,
-        disconnects=args.disconnects, mtu=args.mtu, clock_start_us=args.clock_start_us)
+        disconnects=args.disconnects, mtu=args.mtu, clock_start_us=args.clock_start_us,
+        people=args.people)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)     # a new folder for the sessions
     except OSError as e:
@@ -261,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--disconnects", type=int)
     p.add_argument("--mtu", type=int, choices=[23, 185, 247])
     p.add_argument("--clock-start-us", type=int)
+    p.add_argument("--people", choices=["leaflet", "wide"], default="leaflet",
+                   help="wide: exercise numbers beyond the documented ranges (to probe)")
     p.set_defaults(func=cmd_simulate)
     return parser
 

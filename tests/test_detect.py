@@ -379,6 +379,24 @@ def test_a_knee_hug_that_rocks_deeply_from_the_start_is_not_a_shift(tmp_path):
     assert abs(hug["found"] - hug["truth"]) <= 1, hug
 
 
+def test_a_knee_hug_that_tips_the_pelvis_far_is_no_posture_change(tmp_path):
+    """Simulated person 31009 of the wide ranges hugs the knees tipping the pelvis
+    39 deg and rocks 9 deg head to tail on top: 57 deg from rest at the top of each
+    circle, past the 55 deg that was taken for getting up, so both hugs were
+    dropped as posture changes."""
+    from sensorcoach.evaluate import evaluate_dir
+
+    session = simulate(SimulationSettings(seed=31009, people="wide"))
+    person = session.person
+    assert person.ktc_tilt_deg + 2 * person.ktc_pitch_deg > 55.0
+    write_session(session, tmp_path / "hugs.jsonl.gz")
+    hugs = [r for r in evaluate_dir(tmp_path)["sets"] if r["exercise"] == "knee_to_chest"]
+    assert len(hugs) == 2
+    for hug in hugs:
+        assert hug["found_exercise"] == "knee_to_chest", hug
+        assert abs(hug["found"] - hug["truth"]) <= 1, hug
+
+
 def test_tilts_held_for_four_seconds_keep_their_rest(tmp_path):
     """Simulated person 12009 holds each pelvic tilt ~3.9 s and rests ~0.9 s: a rep
     lasts as long as the shift rule waits (6 s), which used to re-base rest on the

@@ -202,3 +202,31 @@ def test_simulate_into_a_folder_that_does_not_exist_creates_it(tmp_path, capsys)
     blocked.write_text("not a folder")
     assert main(["simulate", str(blocked / "s.jsonl.gz"), "--seed", "3"]) == 2
     assert "cannot create the folder" in capsys.readouterr().err
+
+
+def test_wide_people_go_past_the_documented_ranges_and_leave_the_rest_alone():
+    """`people="wide"` redraws only the exercise numbers, from ranges past the
+    documented ones at both ends; the leaflet's people are drawn as before."""
+    from dataclasses import fields
+
+    from sensorcoach.simulate.person import draw_person, widen_person
+
+    leaflet = [draw_person(np.random.default_rng(seed)) for seed in range(300)]
+    wide = [widen_person(p, np.random.default_rng(seed)) for seed, p in enumerate(leaflet)]
+    for name in ("tilt_amp_deg", "tilt_hold_s", "ktc_tilt_deg", "bridge_tilt_deg",
+                 "bridge_lift_m", "bridge_move_s", "bridge_hold_s"):
+        a = [getattr(p, name) for p in leaflet]
+        b = [getattr(p, name) for p in wide]
+        assert max(b) > max(a) and min(b) < min(a) or min(b) == min(a) == 0.0, name
+    unchanged = {"lie_deg", "rest_roll_deg", "ktc_circles", "fatigue", "cadence_hz",
+                 "walk_speed_mps"}
+    for p, q in zip(leaflet, wide):
+        assert all(getattr(p, f.name) == getattr(q, f.name) for f in fields(p)
+                   if f.name in unchanged)
+    leaflet_session = simulate(SimulationSettings(seed=5, people="leaflet"))
+    wide_session = simulate(SimulationSettings(seed=5, people="wide"))
+    assert leaflet_session.person == simulate(SimulationSettings(seed=5)).person
+    assert wide_session.person != leaflet_session.person
+    assert wide_session.person.lie_deg == leaflet_session.person.lie_deg
+    with pytest.raises(ValueError, match="people"):
+        simulate(SimulationSettings(seed=5, people="giants"))

@@ -102,8 +102,10 @@ class DetectorSettings:
     small_excursion_deg: float = 8.0
     shift_small_s: float = 6.0
     #: Beyond this angle from rest it is a posture change (lying down, getting up,
-    #: rolling over), not an exercise, deg. Bridges and knee hugs stay under ~45 deg.
-    posture_change_deg: float = 55.0
+    #: rolling over), not an exercise, deg. Bridges stay under ~45 deg; a knee hug
+    #: tips the pelvis 15-35 deg (up to ~40) and its head-to-tail rocking adds twice
+    #: its 3-10 deg on top, so it reaches ~55-60 deg; sitting up goes to 80-90.
+    posture_change_deg: float = 65.0
     #: Longest excursion that can be an exercise, s (a knee-to-chest set of 10 slow
     #: circles is ~60 s); a knee hug still circling, from its last circle counted live.
     max_excursion_s: float = 120.0

@@ -7,7 +7,7 @@ variation and fatigue are applied on top by the routine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -99,3 +99,41 @@ def draw_person(rng: np.random.Generator) -> Person:
         cadence_hz=float(rng.uniform(1.6, 2.0)),
         walk_speed_mps=float(rng.uniform(0.8, 1.3)),
     )
+
+
+def widen_person(person: Person, rng: np.random.Generator) -> Person:
+    """The same person with the exercise numbers drawn again from wider ranges than
+    the ones above: how other people (or another simulator) might do the routine,
+    to find where the detectors stop working rather than to measure them on the
+    people they were built for. Each range goes past the documented one at both
+    ends, about as far again as the documented spread:
+    - tilts of 3-18 deg (people with low back pain tilt less; some tilt further),
+      moves of 0.4-2.5 s, holds of 0.3-6 s (leaflets often say "hold 5 seconds") or
+      none, rests of 0.2-3 s;
+    - knee hugs tipping the pelvis 10-40 deg, rocking 3-18 deg sideways and 2-10 deg
+      head to tail, 2-7 s a circle;
+    - bridges of 12-40 deg (a low bridge: the trunk 12 deg off the floor lifts the
+      pelvis ~10 cm, thigh 0.45 m x sin 12 deg) rising 6-25 cm, moves of 0.6-3 s,
+      holds of 1-12 s, rests of 0.8-6 s;
+    - rep-to-rep variation up to 25%, breathing 8-25 a minute rocking the pelvis by
+      up to 1 deg.
+    Drawn from a generator of its own, seeded by one draw from the session's."""
+    r = np.random.default_rng(int(rng.integers(1 << 30)))
+    return replace(
+        person,
+        tilt_amp_deg=float(r.uniform(3.0, 18.0)),
+        tilt_move_s=float(r.uniform(0.4, 2.5)),
+        tilt_hold_s=float(r.choice([0.0, r.uniform(0.3, 6.0)])),
+        tilt_rest_s=float(r.uniform(0.2, 3.0)),
+        ktc_tilt_deg=float(r.uniform(10.0, 40.0)),
+        ktc_roll_deg=float(r.uniform(3.0, 18.0)),
+        ktc_pitch_deg=float(r.uniform(2.0, 10.0)),
+        ktc_circle_s=float(r.uniform(2.0, 7.0)),
+        bridge_tilt_deg=float(r.uniform(12.0, 40.0)),
+        bridge_lift_m=float(r.uniform(0.06, 0.25)),
+        bridge_move_s=float(r.uniform(0.6, 3.0)),
+        bridge_hold_s=float(r.uniform(1.0, 12.0)),
+        bridge_rest_s=float(r.uniform(0.8, 6.0)),
+        rep_cv=float(r.uniform(0.05, 0.25)),
+        breath_tilt_deg=float(r.uniform(0.2, 1.0)),
+        breath_per_min=float(r.uniform(8.0, 25.0)))

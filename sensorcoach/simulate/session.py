@@ -14,7 +14,7 @@ from ..formats.labels import LabelRep, LabelSet, Labels, labels_path_for, write_
 from ..formats.recording import RecordingWriter, make_header
 from .body import PLACEMENT_LEVER_M, sensor_motion
 from .imu import ImuErrors, draw_errors, measure
-from .person import Person, draw_person
+from .person import Person, draw_person, widen_person
 from .radio import RadioConditions, Transmission, draw_conditions, transmit
 from .routine import Behaviour, Routine
 
@@ -57,6 +57,9 @@ class SimulationSettings:
     mtu: int | None = None
     #: Sensor clock at the first sample, us (None: anywhere in the 32-bit range).
     clock_start_us: int | None = None
+    #: "leaflet" (the documented ranges of person.py) or "wide" (`widen_person`:
+    #: beyond them, to find where detection stops working). Not drawn.
+    people: str = "leaflet"
     acc_range_g: int = 8
     gyro_range_dps: int = 1000
 
@@ -130,6 +133,10 @@ def simulate(settings: SimulationSettings) -> SimulatedSession:
     rng = np.random.default_rng(settings.seed)
     s = resolve(settings, rng)
     person = draw_person(rng)
+    if s.people == "wide":
+        person = widen_person(person, rng)
+    elif s.people != "leaflet":
+        raise ValueError(f"people: {s.people!r} is not 'leaflet' or 'wide'")
     plan = s.plan or default_plan(person, rng)
     for exercise, reps in plan:
         if exercise not in EXERCISES or reps < 1:

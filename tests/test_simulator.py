@@ -217,7 +217,9 @@ def test_wide_people_go_past_the_documented_ranges_and_leave_the_rest_alone():
                  "bridge_lift_m", "bridge_move_s", "bridge_hold_s"):
         a = [getattr(p, name) for p in leaflet]
         b = [getattr(p, name) for p in wide]
-        assert max(b) > max(a) and min(b) < min(a) or min(b) == min(a) == 0.0, name
+        assert max(b) > max(a), name
+        # Both draw holds of none at all: nothing goes below that.
+        assert min(b) < min(a) or min(b) == min(a) == 0.0, name
     unchanged = {"lie_deg", "rest_roll_deg", "ktc_circles", "fatigue", "cadence_hz",
                  "walk_speed_mps"}
     for p, q in zip(leaflet, wide):

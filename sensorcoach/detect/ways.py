@@ -103,8 +103,8 @@ def one_level_of_alternating(reps: list[RepCandidate]) -> list[RepCandidate]:
     showed as two excursions, one to either level. Of each such run the smaller of
     the two (the stretch to rest, or to the rep's own level: one per rep either way)
     is not a rep."""
-    opposite = [_dot(a.direction, b.direction) < 0.0 if a.direction is not None and b.direction is not None else False
-                for a, b in zip(reps, reps[1:])]
+    opposite = [a.direction is not None and b.direction is not None
+                and _dot(a.direction, b.direction) < 0.0 for a, b in zip(reps, reps[1:])]
     dropped: set[int] = set()
     i = 0
     while i < len(opposite):

@@ -105,8 +105,8 @@ def widen_person(person: Person, rng: np.random.Generator) -> Person:
     """The same person with the exercise numbers drawn again from wider ranges than
     the ones above: how other people (or another simulator) might do the routine,
     to find where the detectors stop working rather than to measure them on the
-    people they were built for. Each range goes past the documented one at both
-    ends, about as far again as the documented spread:
+    people they were built for. Each range holds the documented one and goes past
+    it at one end or both:
     - tilts of 3-18 deg (people with low back pain tilt less; some tilt further),
       moves of 0.4-2.5 s, holds of 0.3-6 s (leaflets often say "hold 5 seconds") or
       none, rests of 0.2-3 s;

@@ -697,6 +697,9 @@ def calm_knee_hug(request, tmp_path_factory):
                          # the one under way when the link dropped
     ("pull, late", 0),   # from just after the knees came up to 0.6 into circle 2: the
                          # first circle, hidden whole after the pull seen, counts too
+    ("last, late", 0),   # from 0.45 into circle 7 to 0.55 into circle 8, the release
+                         # seen: both middles hidden, both circles happened
+    ("last, later", 0),  # ... to 0.65 into circle 8
 ])
 def test_circles_of_a_knee_hug_a_link_gap_cut_count_if_half_seen(calm_knee_hug, case,
                                                                 hidden_middles):
@@ -711,7 +714,10 @@ def test_circles_of_a_knee_hug_a_link_gap_cut_count_if_half_seen(calm_knee_hug, 
     circle under way where a gap begins or ends the rocking seen counts if a quarter
     of it was seen swinging (persons 7005, 12013, 20204: one too few). With the knee
     pull seen before the gap, the whole circles that fit between it and the circle
-    under way when data came back count (persons 14014, 18202, 19122: one too few)."""
+    under way when data came back count (persons 14014, 18202, 19122: one too few).
+    A gap a little longer than a circle that hid the middles of the last two (the
+    release seen after it) hid two circles that happened: neither is dropped for
+    the other (person 14007: one too few)."""
     block, hug = calm_knee_hug
     c = hug.reps
 
@@ -725,7 +731,9 @@ def test_circles_of_a_knee_hug_a_link_gap_cut_count_if_half_seen(calm_knee_hug, 
            "early": (into(0, 0.1), into(1, 0.1)),
            "start, late": (hug.start_s - 2.0, into(1, 0.6)),
            "end, early": (into(7, 0.35), hug.end_s + 3.0),
-           "pull, late": (hug.posture_start_s + 0.3, into(1, 0.6))}[case]
+           "pull, late": (hug.posture_start_s + 0.3, into(1, 0.6)),
+           "last, late": (into(6, 0.45), into(7, 0.55)),
+           "last, later": (into(6, 0.45), into(7, 0.65))}[case]
     assert gap[1] - gap[0] > DetectorSettings().max_gap_s
     keep = (block.t_s < gap[0]) | (block.t_s > gap[1])
     _, result = _run(block[np.flatnonzero(keep)], [])

@@ -213,11 +213,13 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
         i = int(j)
         return flips[i] + (j - i) * (flips[i + 1] - flips[i])
 
-    found = []          # per stretch seen: (first_s, last_s, [((start_s, end_s), middle_s)])
+    # Per stretch seen: (first_s, last_s, [((start_s, end_s), middle_s)], the circle
+    # under way at its start whose middle was before it, or None).
+    found = []
     for n in seen:
         (a, b), flips, offset = stretches[n], flips_per[n], offsets[n]
         t0, t1 = times[a], times[b]
-        circles = []
+        circles, lead = [], None
         # Circle k has its middle at k - 1/2 circles from the start: reversal j.
         k = math.floor((offset - 1) / 2.0 + first_flip)
         while True:
@@ -231,17 +233,32 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
             if middle_s >= t0:
                 circles.append(((max(t0, at(flips, j - 1.0)), min(t1, at(flips, j + 1.0))),
                                 middle_s))
-        found.append((t0, t1, circles))
+            elif at(flips, j + 1.0) > t0:
+                # Under way when data came back, its middle in the gap.
+                lead = ((at(flips, j - 1.0), min(t1, at(flips, j + 1.0))), middle_s, True)
+        found.append((t0, t1, circles, lead))
     # A gap as long as a circle hid the middle of one at least: where none was
-    # hidden, the circle whose middle was estimated nearest the gap was not seen.
+    # hidden, the circle whose middle was estimated nearest the gap was not seen
+    # (the pace counts it among those hidden; the last seen on its side stays, as
+    # hidden: it happened, its swings were seen).
     circle_s = 2.0 * half_s
-    for (_, gap_from_s, before), (gap_to_s, _, after) in zip(found, found[1:]):
+    for (_, gap_from_s, before, _), (gap_to_s, _, after, _) in zip(found, found[1:]):
         least = math.floor((gap_to_s - gap_from_s) / circle_s)
         while before and after and round((after[0][1] - before[-1][1]) / circle_s) - 1 < least:
-            if before[-1][1] - gap_from_s > gap_to_s - after[0][1]:
-                before.pop()
-            else:
-                after.pop(0)
+            side, i = ((before, -1) if before[-1][1] - gap_from_s > gap_to_s - after[0][1]
+                       else (after, 0))
+            if len(side) == 1:
+                span, middle_s, *_ = side[i]
+                side[i] = (span, middle_s, True)
+                break
+            side.pop(i)
+    # Swings seen after a gap too briefly to hold a circle's middle ended the circle
+    # whose middle the gap hid: it happened.
+    for (_, gap_from_s, before, _), (_, _, circles, lead) in zip(found, found[1:]):
+        if not circles and lead is not None and lead[1] > gap_from_s:
+            (start_s, end_s), middle_s, _ = lead
+            circles.append(((max(start_s, before[-1][0][1] if before else gap_from_s), end_s),
+                            middle_s, True))
     # The circle under way where a gap began or ended, at the rocking's first or last
     # stretch seen (not the posture's own start or end), happened.
     def swung(t0: float, t1: float) -> bool:
@@ -275,10 +292,10 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
     # puts between the nearest circles seen either side. They happened: they share
     # out the time between those circles' edges.
     spans = []
-    for n, (_, _, circles) in enumerate(found):
+    placed = [circles for _, _, circles, _ in found if circles]
+    for circles, after in zip(placed, placed[1:] + [None]):
         spans += [(a, b, bool(rest)) for (a, b), _, *rest in circles]
-        after = found[n + 1][2] if n + 1 < len(found) else None
-        if not circles or not after:
+        if not after:
             continue
         hidden = round((after[0][1] - circles[-1][1]) / circle_s) - 1
         if hidden <= 0:

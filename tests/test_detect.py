@@ -604,6 +604,53 @@ def test_tilts_held_longer_than_the_shift_rule_waits_are_reps():
     assert _run(block, list(range(997, len(block), 997)))[1] == result
 
 
+@pytest.mark.parametrize("peak_deg", [5.0, 7.0])
+def test_slow_tilts_some_held_longer_than_the_shift_rule_waits_are_reps(peak_deg):
+    """Slow small tilts (2 s up, held 3.2 s, 2 s down) with every fifth held 5.5 s:
+    reps about as long as the small-shift rule waited (6 s), and some longer than it.
+    Each long one became a shift of rest, the set broke in two and lost reps: the
+    rule now waits one and a half of the set's own reps."""
+    frames, t = [(0.0, 0.0), (10.0, 0.0)], 10.0
+    for i in range(20):
+        tilt, t = rep_keyframes(t, 1, peak_deg, 2.0, 5.5 if i % 5 == 3 else 3.2, 2.0, 1.0)
+        frames += tilt
+    block = pitch_session(frames + [(t + 10.0, 0.0)])
+    events, result = _run(block, [])
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 20)]
+    assert _run(block, list(range(1231, len(block), 1231)))[1] == result
+
+
+def _tilts_then_a_shift_and_one_more(pause_s, peak_deg=4.5, roll_deg=3.5):
+    """Accelerometer samples: ten pitch tilts of `peak_deg` (2 s up, 1 s held, 2 s
+    down, 1 s rest), then a roll of `roll_deg` to one side, kept, and after `pause_s`
+    still there one more tilt like them."""
+    pitch, roll, t = [(0.0, 0.0), (10.0, 0.0)], [(0.0, 0.0), (10.0, 0.0)], 10.0
+    for _ in range(10):
+        pitch += [(t + 2.0, peak_deg), (t + 3.0, peak_deg), (t + 5.0, 0.0), (t + 6.0, 0.0)]
+        t += 6.0
+    roll += [(t, 0.0), (t + 1.0, roll_deg)]
+    t += 1.0 + pause_s
+    pitch += [(t, 0.0), (t + 2.0, peak_deg), (t + 3.0, peak_deg), (t + 5.0, 0.0),
+              (t + 15.0, 0.0)]
+    roll.append((t + 15.0, roll_deg))
+    t_s = np.arange(0.0, t + 15.0, 0.01)
+    p = np.radians(np.interp(t_s, *zip(*pitch)))
+    r = np.radians(np.interp(t_s, *zip(*roll)))
+    acc_g = np.column_stack([np.sin(p) * np.cos(r), np.sin(r), np.cos(p) * np.cos(r)])
+    acc_g += np.random.default_rng(0).normal(0.0, 0.003, acc_g.shape)
+    return SampleBlock(t_s, acc_g, np.full_like(acc_g, np.nan))
+
+
+@pytest.mark.parametrize("pause_s", [4.0, 4.25, 4.5, 4.75, 5.0])
+def test_a_rep_rising_as_a_shift_of_rest_is_found_goes_on_from_the_new_rest(pause_s):
+    """A small shift to one side between tilts, and the next tilt begun from there
+    just before the shift rule fires (4-5 s after the shift, 6 s after it left rest):
+    the tilt was under way, still rising but not yet twice the start threshold above
+    the new rest, and was lost (the detector waited to come back near rest first)."""
+    events, result = _run(_tilts_then_a_shift_and_one_more(pause_s), [])
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 11)]
+
+
 def _held_bridges(count=5, hold_s=8.0, rest_s=4.0):
     """Keyframes of bridges of 28 deg, 1.2 s up, held `hold_s`, 1.2 s down, with
     their (start_s, end_s)."""

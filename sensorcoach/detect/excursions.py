@@ -164,6 +164,7 @@ class ExcursionDetector:
         #: (speed, t, u) while settling, for the fallback baseline.
         self.settling = deque(maxlen=int(round(settings.settle_fallback_s / settings.frame_s)))
         self.typical_peak_deg = 0.0          # set by the set builder: the set's own reps
+        self.typical_rep_s = 0.0             # ... and how long they last
         self.lift = LiftCheck(settings)
         self.armed = True                    # may a new excursion start?
         self.disarmed_low = 0.0              # lowest angle since the last rep ended
@@ -401,7 +402,7 @@ class ExcursionDetector:
         # The smoothed speed that says "still" lags a quick lowering by a few frames:
         # a person on the way back (turning as fast as a move) is not settled anywhere.
         turning = rate is not None and abs(rate) >= s.still_speed_dps
-        if (duration >= s.shift_small_s and still and not turning
+        if (duration >= self.shift_small_after_s and still and not turning
                 and not self._held_as_before(u) and self._settled_in_dip()):
             # Came down from a top to well under half of it, rested there still, and
             # rose as high again: reps about a rest that is off the one found (a
@@ -410,7 +411,7 @@ class ExcursionDetector:
             # that low. Rest is where they rested.
             self._rest_in_still_dip(t_s, done_at, out)
             return
-        if (duration >= s.shift_small_s and not rocking and still and not turning
+        if (duration >= self.shift_small_after_s and not rocking and still and not turning
                 and not self._held_as_before(u)):
             window = [i for i, t in enumerate(self.exc_t) if t >= t_s - s.shift_small_s]
             highest = max(self.exc_a[i] for i in window)
@@ -551,6 +552,13 @@ class ExcursionDetector:
         risen to go on: clear of noise (twice `min_start_deg`) and a rep by the set's
         own measure (the start threshold)."""
         return max(2.0 * self.s.min_start_deg, self.start_threshold_deg)
+
+    @property
+    def shift_small_after_s(self) -> float:
+        """How long a small excursion stays away before it is a shift of position
+        (`shift_small_s`), s: longer in a set whose reps last longer
+        (`shift_small_reps`)."""
+        return max(self.s.shift_small_s, self.s.shift_small_reps * self.typical_rep_s)
 
     def _shift(self, new_base, t_s: float, done_at: float, out: list, rescan: bool,
                open_min_deg: float | None = None) -> None:
@@ -740,8 +748,9 @@ class ExcursionDetector:
         """Tilt-style reps among the open excursion's frames, against the current base,
         and a rep still under way at their end, if it reached `open_min_deg` (by
         default twice the start threshold, clear of noise; `_clear_rise_deg` after a
-        still rest): (times, angles, directions, the rest frames since the last rep
-        found), or None.
+        still rest) or is still rising (its last frame its highest: a move begun, which
+        waiting to come back near rest first would lose): (times, angles, directions,
+        the rest frames since the last rep found), or None.
 
         Against the new base the excursion's first frames may already be above the
         start threshold, which hides a rep it began with: read with the rest before it
@@ -750,7 +759,8 @@ class ExcursionDetector:
         opened = None
         if open_min_deg is None:
             open_min_deg = 2.0 * self.start_threshold_deg
-        if open_from is not None and max(angles[open_from:]) >= open_min_deg:
+        highest = max(angles[open_from:]) if open_from is not None else None
+        if highest is not None and (highest >= open_min_deg or angles[-1] >= highest):
             rest_from = reps[-1].end_s if reps else -math.inf
             opened = (self.exc_t[open_from:], angles[open_from:], self.exc_u[open_from:],
                       [(t, a) for t, a in zip(self.exc_t[:open_from], angles[:open_from])

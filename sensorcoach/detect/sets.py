@@ -56,6 +56,7 @@ class _OpenSet:
     unjoined: tuple[RepCandidate, RepCandidate] | None = None
     _typical: float = 0.0
     _typical_of: list = field(default_factory=list)     # the reps it was found from
+    _typical_s: tuple = (None, 0.0)                     # (last reps, their length)
 
     @property
     def typical_deg(self) -> float:
@@ -69,6 +70,17 @@ class _OpenSet:
             self._typical = median([r.peak_deg for r in recent[-TYPICAL_OF_LAST:]]) if recent else 0.0
             self._typical_of = last
         return self._typical
+
+    @property
+    def typical_s(self) -> float:
+        """How long the set's reps last, s: the median of its last ones seen whole
+        (`measured`). Asked for every frame, so kept until the reps change."""
+        last = self.reps[-TYPICAL_OF_LAST:]
+        of, length_s = self._typical_s
+        if of is None or len(of) != len(last) or any(a is not b for a, b in zip(last, of)):
+            length_s = median([r.end_s - r.start_s for r in measured(last)]) if last else 0.0
+            self._typical_s = (last, length_s)
+        return length_s
 
 
 def _typical_s(rep: RepCandidate, current: _OpenSet | None) -> float | None:
@@ -224,6 +236,10 @@ class SetBuilder:
     @property
     def typical_peak_deg(self) -> float:
         return self.open.typical_deg if self.open else 0.0
+
+    @property
+    def typical_rep_s(self) -> float:
+        return self.open.typical_s if self.open else 0.0
 
     def on_time(self, t_s: float, busy_since_s: float | None, out: list,
                 hugging: bool = False) -> None:

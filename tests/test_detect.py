@@ -865,6 +865,21 @@ def test_a_burst_of_lost_packets_is_reported_as_a_gap_like_a_link_drop():
     assert abs(gaps[0]["start_s"] - hole[0]) < 0.2 and abs(gaps[0]["end_s"] - hole[1]) < 0.2
 
 
+@pytest.mark.parametrize("hole", [(24.5, 26.6), (24.3, 26.8), (24.6, 26.5), (24.0, 26.6)])
+def test_a_hole_shorter_than_a_link_drop_that_hid_a_whole_quick_tilt_is_a_gap(hole):
+    """Quick tilts (0.7 s up, 0.3 s held, 0.7 s down, 0.4 s rest), and a burst of
+    lost packets of 2-2.6 s over the eighth, rest seen on both sides (as simulated
+    person 14009). Holes under `max_gap_s` (3 s) were carried across, as if they
+    could not hide a rep: this one hid a whole one, lost. In a set of reps quicker
+    than that, a hole as long as one of them is a gap, and the set's rhythm counts
+    what it hid."""
+    tilts, t = rep_keyframes(10.0, 15, 8.0, 0.7, 0.3, 0.7, 0.4)
+    block = pitch_session([(0.0, 0.0), (10.0, 0.0)] + tilts + [(t + 10.0, 0.0)])
+    keep = (block.t_s < hole[0]) | (block.t_s >= hole[1])
+    events, result = _run(block[np.flatnonzero(keep)], [])
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 15)]
+
+
 def test_a_knee_hug_begun_before_a_link_gap_is_timed_from_the_knee_pull(calm_knee_hug):
     """Simulated persons 12025 and 15027: the knees came up, then the link dropped
     before the rocking began. The pull went to the set builder as a rep cut by the

@@ -233,7 +233,7 @@ class ExcursionDetector:
             self.speed += k * (turned / span - self.speed)
         self.recent.append((t_s, u))
         self.unseen_before_s = 0.0
-        if dt > s.max_gap_s:
+        if dt > self.max_gap_now_s:
             self.recent.clear()
             # A gap (disconnect): nothing is guessed. A rep in progress goes to the
             # set builder marked with how much may have gone unseen and whether the
@@ -552,6 +552,15 @@ class ExcursionDetector:
         risen to go on: clear of noise (twice `min_start_deg`) and a rep by the set's
         own measure (the start threshold)."""
         return max(2.0 * self.s.min_start_deg, self.start_threshold_deg)
+
+    @property
+    def max_gap_now_s(self) -> float:
+        """Missing data longer than this is a gap (`max_gap_s`), s: in a set of reps
+        quicker than that, as long as one of them (its length above the start
+        threshold: a hole that long can hide a whole rep, between frames seen at rest)."""
+        if self.typical_rep_s > 0.0:
+            return min(self.s.max_gap_s, self.typical_rep_s)
+        return self.s.max_gap_s
 
     @property
     def shift_small_after_s(self) -> float:

@@ -45,8 +45,10 @@ class DetectorSettings:
     #: (sensor warming, sinking into the mat), far slower than any rep.
     baseline_follow_s: float = 10.0
     #: Missing data longer than this (a disconnect, a long burst of lost packets) drops
-    #: the excursion in progress, s: shorter holes cannot hide a whole rep (>= 1.2 s up
-    #: and back, plus rest) and the excursion carries on across them.
+    #: the excursion in progress, s: shorter holes cannot hide a whole rep of most
+    #: sets (3 s and more above the start threshold) and the excursion carries on
+    #: across them. In a set of quicker reps, a hole as long as one of them is a gap
+    #: too (`ExcursionDetector.max_gap_now_s`): quick tilts take 1.2-2 s.
     max_gap_s: float = 3.0
     # --- rep excursions ----------------------------------------------------------------
     #: Smallest excursion from rest that can start a rep, deg. Real pelvic tilts

@@ -114,6 +114,12 @@ SIMULATED = {
     # held up to 6 s, low bridges, deep knee hugs), to show where detection stops
     # working; measured, not tuned to (2026-12-02, sixth session).
     "wide people 31001-30": (31001, 30, dict(people="wide")),
+    # New people generated after the changes of 2026-12-03 (the shift wait, holes as
+    # gaps in quick sets), measured only.
+    "seeds 33001-30": (33001, 30, {}),
+    "restless, poor radio, no gyro 33101-30": (33101, 30, dict(behaviour="restless",
+                                                                radio="poor", gyro=False)),
+    "wide people 33201-30": (33201, 30, dict(people="wide")),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

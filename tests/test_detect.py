@@ -651,6 +651,25 @@ def test_a_rep_rising_as_a_shift_of_rest_is_found_goes_on_from_the_new_rest(paus
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 11)]
 
 
+@pytest.mark.parametrize("drift_deg, settled_s", [(2.7, 3.0), (3.0, 3.0), (2.7, 4.5)])
+def test_quick_tilts_from_a_rest_still_settling_when_it_was_found_count_from_it(
+        drift_deg, settled_s):
+    """As simulated person 29021: rest was found while the person still settled, 3 deg
+    off where they then lay still for 3-4.5 s, and from there 20 quick tilts of 6 deg
+    with 0.4 s rests. The still settle was the first excursion; its tilts came back to
+    under a third of their peak from the rest found only now and then, so tilts ran
+    together in pairs (14 of 20, or none). Back from the first tilt, rest is where they
+    settled, and the tilts count from it."""
+    start_s = 7.0 + settled_s
+    tilts, t = rep_keyframes(start_s, 20, drift_deg + 6.0, 0.6, 0.2, 0.6, 0.4,
+                             rest_deg=drift_deg)
+    frames = [(0.0, 0.0), (4.0, 0.0), (7.0, drift_deg), (start_s, drift_deg)] + tilts
+    block = pitch_session(frames + [(t + 10.0, drift_deg)])
+    events, result = _run(block, [])
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 20)]
+    assert _run(block, list(range(613, len(block), 613)))[1] == result
+
+
 def _held_bridges(count=5, hold_s=8.0, rest_s=4.0):
     """Keyframes of bridges of 28 deg, 1.2 s up, held `hold_s`, 1.2 s down, with
     their (start_s, end_s)."""

@@ -440,6 +440,12 @@ class ExcursionDetector:
         self._update_rocking(u, a, dt, t_s, done_at, out)
         self._report_hold(a, rate, t_s, out)
         if a < max(s.return_fraction * self.peak, 0.6 * self.start_threshold_deg):
+            if self._settled_in_dip(began_there_only=True):
+                # Began by settling still a little off rest (rest was taken while the
+                # person still settled), rose by a rep from there and is back: rest is
+                # where they settled, and the rep is read against it.
+                self._rest_in_still_dip(t_s, done_at, out)
+                return
             candidate = self._finish(t_s, done_at)
             if isinstance(candidate, RepCandidate):
                 candidate.unseen_s = self.unseen_s
@@ -486,9 +492,10 @@ class ExcursionDetector:
             # Still as long as it takes to find a rest: the latest such run speaks.
             self.still_dip = run
 
-    def _settled_in_dip(self) -> bool:
+    def _settled_in_dip(self, began_there_only: bool = False) -> bool:
         """Did the excursion come down from a top to a still rest under half of it
-        (`still_dip`), and rise as high again since?"""
+        (`still_dip`), and rise as high again since? (`began_there_only`: did it
+        begin by settling in that rest?)"""
         dip = self.still_dip
         if dip is None or dip is self.still_run:
             return False
@@ -499,6 +506,8 @@ class ExcursionDetector:
         # "as high" allows): a shift of a few degrees held still, then a rep from it.
         began_there = dip.peak_before_deg <= dip.level_deg / 0.8
         # Rose clear of noise above that rest, and by a rep's size (`_clear_rise_deg`).
+        if began_there_only:
+            came_down = False
         return ((came_down or began_there) and dip.level_deg <= 0.5 * self.peak
                 and dip.rose_after_deg >= 0.8 * self.peak
                 and dip.rose_after_deg - dip.level_deg >= self._clear_rise_deg)

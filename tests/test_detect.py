@@ -1167,6 +1167,19 @@ def test_circles_a_gap_hid_before_the_release_count_as_whole_circles_that_fit(tm
     assert (hug.found_reps, hug.in_gaps) == (hug.truth_reps, 2)
 
 
+def test_tilts_from_a_shift_that_overshot_count_from_where_it_settled(tmp_path):
+    """Simulated person 33115 (restless, poor radio, accelerometer only): after 14
+    tilts a shift of 2.6 deg that overshot to 3.5, still for 4 s, then tilts of 6 deg
+    from there whose rests stayed just above the return threshold (0.3 of their peak
+    from the rest before): nothing came back, and the excursion ran on over the shift
+    and two tilts, the set split (14 + 5 of 20). What rose before the still rest was
+    no rep above it (under a rep's size): the excursion began by settling there, and
+    its tilt, back there, re-bases it."""
+    tilts = _row(_evaluated(tmp_path, seed=33115, behaviour="restless", radio="poor",
+                            gyro=False), "pelvic_tilt")
+    assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
+
+
 def test_the_ends_of_two_reps_a_gap_cut_are_not_one_rep_held_through_it(tmp_path):
     """Simulated person 18518 (25 Hz, accelerometer only): a 5 s gap from the hold of
     one tilt into the next. The first's start and the second's end were joined as one

@@ -439,13 +439,17 @@ class ExcursionDetector:
             return
         self._update_rocking(u, a, dt, t_s, done_at, out)
         self._report_hold(a, rate, t_s, out)
-        if a < max(s.return_fraction * self.peak, 0.6 * self.start_threshold_deg):
-            if self._settled_in_dip(began_there_only=True):
-                # Began by settling still a little off rest (rest was taken while the
-                # person still settled), rose by a rep from there and is back: rest is
-                # where they settled, and the rep is read against it.
-                self._rest_in_still_dip(t_s, done_at, out)
-                return
+        returned = a < max(s.return_fraction * self.peak, 0.6 * self.start_threshold_deg)
+        dip = self.still_dip
+        back_in_dip = dip is not None and (
+            a <= dip.level_deg + s.return_fraction * (self.peak - dip.level_deg))
+        if (returned or back_in_dip) and self._settled_in_dip(began_there_only=True):
+            # Began by settling still a little off rest (rest was taken while the
+            # person still settled, or they shifted), rose by a rep from there and is
+            # back there: rest is where they settled, and the rep is read against it.
+            self._rest_in_still_dip(t_s, done_at, out)
+            return
+        if returned:
             candidate = self._finish(t_s, done_at)
             if isinstance(candidate, RepCandidate):
                 candidate.unseen_s = self.unseen_s
@@ -503,8 +507,10 @@ class ExcursionDetector:
         # fifth (reps of a set vary by about that), "well down" is under half.
         came_down = dip.peak_before_deg >= 0.8 * self.peak
         # ... or the excursion began by settling there (nothing higher before it than
-        # "as high" allows): a shift of a few degrees held still, then a rep from it.
-        began_there = dip.peak_before_deg <= dip.level_deg / 0.8
+        # "as high" allows, or than a rep's size above it: a shift overshoots): a
+        # shift of a few degrees held still, then a rep from it.
+        began_there = (dip.peak_before_deg <= dip.level_deg / 0.8
+                       or dip.peak_before_deg - dip.level_deg < self._clear_rise_deg)
         # Rose clear of noise above that rest, and by a rep's size (`_clear_rise_deg`).
         if began_there_only:
             came_down = False

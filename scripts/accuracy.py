@@ -120,6 +120,10 @@ SIMULATED = {
     "restless, poor radio, no gyro 33101-30": (33101, 30, dict(behaviour="restless",
                                                                 radio="poor", gyro=False)),
     "wide people 33201-30": (33201, 30, dict(people="wide")),
+    # ... and after the two changes that 29021 and 33115 led to, measured only.
+    "seeds 35001-30": (35001, 30, {}),
+    "restless, link drops, any mount 35101-30": (35101, 30, dict(
+        behaviour="restless", disconnects=2, mount="random")),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

@@ -1180,6 +1180,17 @@ def test_tilts_from_a_shift_that_overshot_count_from_where_it_settled(tmp_path):
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
 
 
+def test_the_shift_rule_waits_by_the_sets_reps_only_once_it_has_two(tmp_path):
+    """Simulated person 35130 (restless, link drops, any mount): the set's first rep
+    read 7.1 s long (its rest still settling), and with it alone as the set's typical
+    rep the small-shift rule waited 10.7 s: a restless shift after it was found only
+    at the top of the next tilts, and every tilt after was read against a rest at
+    their tops (18 of 20, each rep a rest)."""
+    tilts = _row(_evaluated(tmp_path, seed=35130, behaviour="restless", disconnects=2,
+                            mount="random"), "pelvic_tilt")
+    assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
+
+
 def test_the_ends_of_two_reps_a_gap_cut_are_not_one_rep_held_through_it(tmp_path):
     """Simulated person 18518 (25 Hz, accelerometer only): a 5 s gap from the hold of
     one tilt into the next. The first's start and the second's end were joined as one

@@ -239,7 +239,12 @@ class SetBuilder:
 
     @property
     def typical_rep_s(self) -> float:
-        return self.open.typical_s if self.open else 0.0
+        """How long the open set's reps last, s (`_OpenSet.typical_s`), once it has
+        two (one alone may be a shift or a settle read as a rep, and longer than any
+        of the set's); 0 before."""
+        if self.open is None or len(self.open.reps) < 2:
+            return 0.0
+        return self.open.typical_s
 
     def on_time(self, t_s: float, busy_since_s: float | None, out: list,
                 hugging: bool = False) -> None:

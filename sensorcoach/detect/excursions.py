@@ -505,15 +505,13 @@ class ExcursionDetector:
             return False
         # The fractions are the small-shift rule's (`_dips`): "as high" is within a
         # fifth (reps of a set vary by about that), "well down" is under half.
-        came_down = dip.peak_before_deg >= 0.8 * self.peak
+        came_down = not began_there_only and dip.peak_before_deg >= 0.8 * self.peak
         # ... or the excursion began by settling there (nothing higher before it than
         # "as high" allows, or than a rep's size above it: a shift overshoots): a
         # shift of a few degrees held still, then a rep from it.
         began_there = (dip.peak_before_deg <= dip.level_deg / 0.8
                        or dip.peak_before_deg - dip.level_deg < self._clear_rise_deg)
         # Rose clear of noise above that rest, and by a rep's size (`_clear_rise_deg`).
-        if began_there_only:
-            came_down = False
         return ((came_down or began_there) and dip.level_deg <= 0.5 * self.peak
                 and dip.rose_after_deg >= 0.8 * self.peak
                 and dip.rose_after_deg - dip.level_deg >= self._clear_rise_deg)

@@ -56,7 +56,7 @@ class _OpenSet:
     unjoined: tuple[RepCandidate, RepCandidate] | None = None
     _typical: float = 0.0
     _typical_of: list = field(default_factory=list)     # the reps it was found from
-    _typical_s: tuple = (None, 0.0)                     # (last reps, their length)
+    _length_of: tuple = (None, 0.0)                     # (last reps, their length)
 
     @property
     def typical_deg(self) -> float:
@@ -76,10 +76,10 @@ class _OpenSet:
         """How long the set's reps last, s: the median of its last ones seen whole
         (`measured`). Asked for every frame, so kept until the reps change."""
         last = self.reps[-TYPICAL_OF_LAST:]
-        of, length_s = self._typical_s
+        of, length_s = self._length_of
         if of is None or len(of) != len(last) or any(a is not b for a, b in zip(last, of)):
             length_s = median([r.end_s - r.start_s for r in measured(last)]) if last else 0.0
-            self._typical_s = (last, length_s)
+            self._length_of = (last, length_s)
         return length_s
 
 

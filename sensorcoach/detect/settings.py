@@ -103,10 +103,11 @@ class DetectorSettings:
     #: out when they settle back at the rest before the shift (`excursions._shift`).
     small_excursion_deg: float = 8.0
     shift_small_s: float = 6.0
-    #: ... or, in a set, this many of its reps' typical length if longer: people who
-    #: hold every tilt 3-6 s with slow moves make reps as long as `shift_small_s`
-    #: and shift no sooner than one of their reps lasts. Reps in a set vary by about
-    #: a third: one and a half is past the longest.
+    #: ... or, in a set of two reps or more, this many of its reps' typical length
+    #: (`sets._OpenSet.typical_s`) if longer: people who hold every tilt 3-6 s with
+    #: slow moves make reps as long as `shift_small_s`, and shift no sooner than one
+    #: of their reps lasts. Reps in a set vary by about a third: one and a half is
+    #: past the longest.
     shift_small_reps: float = 1.5
     #: Beyond this angle from rest it is a posture change (lying down, getting up,
     #: rolling over), not an exercise, deg. Bridges stay under ~45 deg; a knee hug

@@ -1191,6 +1191,26 @@ def test_the_shift_rule_waits_by_the_sets_reps_only_once_it_has_two(tmp_path):
     assert (tilts.found_reps, tilts.found_exercise) == (tilts.truth_reps, "pelvic_tilt")
 
 
+def test_a_first_bridge_a_gap_cut_after_a_fidget_is_judged_by_the_next(tmp_path):
+    """Simulated person 33028: a fidget (8 deg, 1.2 s) before the bridges, then a
+    link gap over the first bridge's lift (seen from its hold on, 44%). The fidget
+    stood for the open set: the cut bridge, unlike it, was dropped, not left for the
+    next rep to judge as a set's first (7 of 8)."""
+    bridges = _row(_evaluated(tmp_path, seed=33028), "hip_bridge")
+    assert (bridges.found_reps, bridges.found_exercise) == (bridges.truth_reps, "hip_bridge")
+
+
+def test_a_bridge_a_gap_cut_in_its_hold_after_fidgets_is_one_rep(tmp_path):
+    """Simulated person 20025 (every hard condition): two tiny fidgets, then a 3.7 s
+    link gap in the first bridge's hold. Judged by the next rep, as above, the two
+    parts were two reps, since the fidgets' holds (none) said the joined one was held
+    too long: a set's holds only measure reps like its own."""
+    bridges = _row(_evaluated(tmp_path, seed=20025, gyro=False, mount="random",
+                              behaviour="restless", radio="poor", sensor_quality="cheap",
+                              walking=True), "hip_bridge")
+    assert (bridges.found_reps, bridges.found_exercise) == (bridges.truth_reps, "hip_bridge")
+
+
 def test_the_ends_of_two_reps_a_gap_cut_are_not_one_rep_held_through_it(tmp_path):
     """Simulated person 18518 (25 Hz, accelerometer only): a 5 s gap from the hold of
     one tilt into the next. The first's start and the second's end were joined as one

@@ -192,8 +192,9 @@ def _joined(cut: RepCandidate, rest: RepCandidate) -> RepCandidate:
 
 def _held_too_long(rep: RepCandidate, current: _OpenSet | None) -> bool:
     """Would `rep` be held over twice as long as the set's reps are (by more than
-    a frame or two: holds are timed to the frame)?"""
-    if current is None or not current.reps:
+    a frame or two: holds are timed to the frame)? Not if it is much larger than
+    them (`_typical_s`: a fidget or two before a set are no measure of its holds)."""
+    if _typical_s(rep, current) is None:
         return False
     typical_hold_s = median([r.hold_s for r in measured(current.reps[-TYPICAL_OF_LAST:])])
     return rep.hold_s > 2.0 * typical_hold_s + HOLD_SLACK_S
@@ -335,8 +336,10 @@ class SetBuilder:
                     current.active_until_s = rep.end_s
                     if rep.start_s >= current.gap_end_s:
                         current.gap_s = 0.0     # seen after the gap: the gap came before
-                elif not (current and current.reps) and not rep.cut_open:
-                    # No reps yet to tell how long one lasts: the next rep will.
+                elif not rep.cut_open and not (
+                        current and len(current.reps) >= self.s.min_set_reps):
+                    # No set yet to tell how long one lasts (none, or a fidget or two
+                    # unlike it: the set may begin with it): the next rep will.
                     if current is None:
                         current = self.open = _OpenSet()
                     current.undecided.append(rep)
@@ -443,21 +446,22 @@ class SetBuilder:
         self.on_rep(_joined(cut, rest), out)
 
     def _settle_undecided(self) -> None:
-        """A rep a link gap cut, before the set's first rep: with that rep to tell how
-        long one lasts, it counts (first, told with that rep) if like it and half seen,
+        """A rep a link gap cut, before the set's first rep (or after no more than a
+        fidget or two unlike it): with the next rep to tell how long one lasts, it
+        counts (told with that rep) if like it and half seen,
         or, however little was seen, if it surely happened as one of the set's reps
         (`_surely_one_of_the_sets`: a first bridge whose lift was seen before the link
         dropped, back at rest when data came back)."""
         current = self.open
         undecided, current.undecided = current.undecided, []
-        if len(current.reps) != 1:
+        if not undecided:
             return
-        first = current.reps[0]
+        first = current.reps[-1]
         # Not like it: a lowering's last bit, seen as data came back.
-        current.reps[:0] = [rep for rep in undecided
-                            if _alike(rep, first) and rep.end_s <= first.start_s
-                            and first.start_s - rep.end_s <= self.s.set_gap_s
-                            and _counts_though_cut(rep, current)]
+        current.reps[-1:-1] = [rep for rep in undecided
+                               if _alike(rep, first) and rep.end_s <= first.start_s
+                               and first.start_s - rep.end_s <= self.s.set_gap_s
+                               and _counts_though_cut(rep, current)]
 
     def _settle_split(self, out: list, ending: bool = False) -> None:
         """After a much larger rep, the next SPLIT_EVIDENCE reps tell what it was: if

@@ -78,6 +78,15 @@ class RepCandidate:
     mostly_unseen: bool = False
     #: (count, exercise) it was last told with live (sets.py), None if not yet.
     told: tuple | None = None
+    #: Cut by a gap on its way out (its last frame before the gap its highest): a
+    #: move under way, however little of it was seen.
+    rising_at_cut: bool = False
+
+    @property
+    def peak_unseen(self) -> bool:
+        """Counted though the gap that cut it on its way out hid its peak: its size is
+        not known (`peak_deg` is how far it had come)."""
+        return self.rising_at_cut and self.mostly_unseen
 
     @property
     def hold_s(self) -> float:
@@ -251,9 +260,13 @@ class ExcursionDetector:
                 self._rest_in_still_dip(self.exc_t[-1], done_at, out)
             if not carried and self.state == self.EXCURSION and self.exc_t:
                 candidate = self._finish(self.exc_t[-1], done_at, cut_at_end=True)
+                rising = self.exc_a[-1] >= max(self.exc_a)
                 if isinstance(candidate, RockingCandidate):
                     out.append(candidate)
-                elif candidate.end_s - candidate.start_s >= s.min_rep_s:
+                elif candidate.end_s - candidate.start_s >= s.min_rep_s or rising:
+                    # Shorter than any rep only if still on its way out: the set's
+                    # rhythm may tell it was one (sets.py, `_begun_on_the_beat`).
+                    candidate.rising_at_cut = rising
                     candidate.unseen_s = dt
                     # Still up after the gap (it may have gone on), unless well down
                     # from it: then it came down in the gap (the sensor now rising

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .excursions import NEW_SET_RATIO, RepCandidate, RockingCandidate, alike
 from .exercise import classify, split_by_exercise
-from .hidden import hidden_counts, measured, rep_json, reps_json
+from .hidden import HIDDEN_PACE_FRACTION, hidden_counts, measured, rep_json, reps_json, set_rhythm
 from .rocking import whole_circles_before
 from .settings import DetectorSettings
 from .vectors import median
@@ -138,6 +138,25 @@ def _surely_one_of_the_sets(rep: RepCandidate, current: _OpenSet | None) -> bool
     for half when it is unlike them)."""
     return (current is not None and bool(current.reps) and not rep.cut_open
             and _alike(rep, current.reps[-1]) and same_way(rep, current.reps[-1]))
+
+
+def _begun_on_the_beat(rep: RepCandidate, current: _OpenSet | None,
+                       gaps: list[tuple[float, float]]) -> bool:
+    """Did a rep the link cut on its way out (`rising_at_cut`), back at rest when data
+    came back, surely happen as the open set's next rep: begun where the set's rhythm
+    (`set_rhythm`) puts it after the last one, as closely as reps a gap hid must
+    fit (`HIDDEN_PACE_FRACTION`), with the gap long enough to hold the rest of one of
+    its reps? A move begun off the beat (a fidget in a rest) is no rep."""
+    if not rep.rising_at_cut or rep.cut_open or current is None or not current.reps:
+        return False
+    rhythm = set_rhythm(current.reps, gaps)
+    if rhythm is None:
+        return False
+    since_s = rep.start_s - current.reps[-1].start_s
+    length_s = median([r.end_s - r.start_s for r in measured(current.reps[-TYPICAL_OF_LAST:])])
+    return (HIDDEN_PACE_FRACTION * rhythm.period_s <= since_s
+            <= rhythm.period_s / HIDDEN_PACE_FRACTION
+            and rep.seen_s + rep.unseen_s >= HIDDEN_PACE_FRACTION * length_s)
 
 
 def _counts_though_cut(rep: RepCandidate, current: _OpenSet, surely_may: bool = True) -> bool:
@@ -327,7 +346,8 @@ class SetBuilder:
             current.cut = rep
             return
         if rep.unseen_s and not _mostly_seen(rep, current):
-            rep.mostly_unseen = _surely_one_of_the_sets(rep, current)
+            rep.mostly_unseen = (_surely_one_of_the_sets(rep, current)
+                                 or _begun_on_the_beat(rep, current, self.gaps))
             if not rep.mostly_unseen:
                 # Unlike the set's reps (or no set yet, or it may have gone on) and
                 # more than half of it may have gone by in a link gap: not counted. If
@@ -364,7 +384,7 @@ class SetBuilder:
                 if begin:
                     current.split_at, current.split_rep = begin, rep
                     current.split_typical_deg = typical
-            elif (rep.peak_deg < s.relative_min_peak * typical
+            elif ((rep.peak_deg < s.relative_min_peak * typical and not rep.peak_unseen)
                   or turned_against(rep, current.reps[-TYPICAL_OF_LAST:])):
                 # Much smaller than the set's reps, or the other way: not one of them
                 # (a fidget, an undershoot on release), or another exercise beginning.
@@ -725,7 +745,7 @@ def _kept_reps(reps: list[RepCandidate], s: DetectorSettings) -> list[RepCandida
     typical rep (a fidget just before the first), turned the other way, alternating
     about a rest between two levels, or a lone twitch (`_finish_set`)."""
     typical = median([r.peak_deg for r in reps])
-    reps = [r for r in reps if r.peak_deg >= s.relative_min_peak * typical]
+    reps = [r for r in reps if r.peak_deg >= s.relative_min_peak * typical or r.peak_unseen]
     reps = [r for r in reps if not turned_against(r, reps)]
     reps = one_level_of_alternating(reps)
     return _without_lone_twitches(reps, s)

@@ -899,16 +899,18 @@ def test_a_hole_shorter_than_a_link_drop_that_hid_a_whole_quick_tilt_is_a_gap(ho
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 15)]
 
 
+@pytest.mark.parametrize("which", [0, 5])
 @pytest.mark.parametrize("seen_s, gap_s", [(0.6, 5.5), (0.7, 5.5), (0.6, 6.5)])
-def test_a_last_bridge_the_link_cut_on_its_way_up_counts_on_the_sets_beat(seen_s, gap_s):
+def test_a_bridge_the_link_cut_on_its_way_up_counts_on_the_sets_beat(which, seen_s, gap_s):
     """Six bridges (1.5 s up, held 3 s, 1.5 s down, 3 s rest), the link lost 0.6-0.7 s
-    into the last one's lift for 5.5-6.5 s, back at rest after it (as simulated person
-    27122). Too little was seen, and too small, to be like the set's bridges: it was
-    dropped. Still rising when the link dropped, begun on the set's beat (a period
-    after the last), and the gap long enough for the rest of it: a bridge."""
+    into the first or the last one's lift for 5.5-6.5 s, back at rest after it (as
+    simulated person 27122, both). Too little was seen, and too small, to be like the
+    set's bridges: it was dropped. Still rising when the link dropped, begun on the
+    set's beat (a period before the next two, or after the last), and the gap long
+    enough for the rest of it: a bridge."""
     bridges, t = rep_keyframes(10.0, 6, 25.0, 1.5, 3.0, 1.5, 3.0)
     block = pitch_session([(0.0, 0.0), (10.0, 0.0)] + bridges + [(t + 20.0, 0.0)])
-    cut_from = 10.0 + 5 * 9.0 + seen_s
+    cut_from = 10.0 + which * 9.0 + seen_s
     keep = (block.t_s < cut_from) | (block.t_s >= cut_from + gap_s)
     events, result = _run(block[np.flatnonzero(keep)], [])
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("hip_bridge", 6)]

@@ -159,6 +159,17 @@ def _begun_on_the_beat(rep: RepCandidate, current: _OpenSet | None,
             and rep.seen_s + rep.unseen_s >= HIDDEN_PACE_FRACTION * length_s)
 
 
+def _begun_on_the_beat_before(rep: RepCandidate, first: RepCandidate,
+                              second: RepCandidate) -> bool:
+    """Did a rep the link cut on its way out, before a set's first rep (`first`),
+    begin on the beat of `first` and `second`: their period before `first`, as closely
+    as reps a gap hid must fit, with the gap long enough to hold the rest of it?"""
+    period_s = second.start_s - first.start_s
+    since_s = first.start_s - rep.start_s
+    return (HIDDEN_PACE_FRACTION * period_s <= since_s <= period_s / HIDDEN_PACE_FRACTION
+            and rep.seen_s + rep.unseen_s >= HIDDEN_PACE_FRACTION * (first.end_s - first.start_s))
+
+
 def _counts_though_cut(rep: RepCandidate, current: _OpenSet, surely_may: bool = True) -> bool:
     """Does a rep a link gap cut, waiting for the set's first rep, count: half seen
     (`_half_seen`), or else, if `surely_may`, surely one of the set's reps (then it is
@@ -482,6 +493,22 @@ class SetBuilder:
                                if _alike(rep, first) and rep.end_s <= first.start_s
                                and first.start_s - rep.end_s <= self.s.set_gap_s
                                and _counts_though_cut(rep, current)]
+        # ... or cut on its way out, too little seen to be like it: two reps after it
+        # give the beat it must have begun on (`_begun_on_the_beat`).
+        for rep in undecided:
+            if not (rep.rising_at_cut and not rep.cut_open) or rep in current.reps:
+                continue
+            after = [r for r in current.reps if r.start_s > rep.start_s]
+            if not after:
+                continue
+            if len(after) < 2:
+                if after[0].start_s - rep.end_s <= self.s.set_gap_s:
+                    current.undecided.append(rep)
+                continue
+            if _begun_on_the_beat_before(rep, after[0], after[1]):
+                rep.mostly_unseen = True
+                at = current.reps.index(after[0])
+                current.reps[at:at] = [rep]
 
     def _settle_split(self, out: list, ending: bool = False) -> None:
         """After a much larger rep, the next SPLIT_EVIDENCE reps tell what it was: if

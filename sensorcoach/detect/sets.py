@@ -482,7 +482,9 @@ class SetBuilder:
         counts (told with that rep) if like it and half seen,
         or, however little was seen, if it surely happened as one of the set's reps
         (`_surely_one_of_the_sets`: a first bridge whose lift was seen before the link
-        dropped, back at rest when data came back)."""
+        dropped, back at rest when data came back). One cut on its way out, too little
+        seen to be like it, waits for a second rep and counts if it began on their
+        beat (`_begun_on_the_beat_before`)."""
         current = self.open
         undecided, current.undecided = current.undecided, []
         if not undecided:
@@ -496,18 +498,19 @@ class SetBuilder:
         # ... or cut on its way out, too little seen to be like it: two reps after it
         # give the beat it must have begun on (`_begun_on_the_beat`).
         for rep in undecided:
-            if not (rep.rising_at_cut and not rep.cut_open) or rep in current.reps:
+            if not (rep.rising_at_cut and not rep.cut_open) or any(
+                    rep is r for r in current.reps):
                 continue
-            after = [r for r in current.reps if r.start_s > rep.start_s]
-            if not after:
+            at = next((i for i, r in enumerate(current.reps) if r.start_s > rep.start_s), None)
+            if at is None:
                 continue
+            after = current.reps[at:]
             if len(after) < 2:
                 if after[0].start_s - rep.end_s <= self.s.set_gap_s:
                     current.undecided.append(rep)
                 continue
             if _begun_on_the_beat_before(rep, after[0], after[1]):
                 rep.mostly_unseen = True
-                at = current.reps.index(after[0])
                 current.reps[at:at] = [rep]
 
     def _settle_split(self, out: list, ending: bool = False) -> None:

@@ -397,6 +397,20 @@ def test_a_knee_hug_that_tips_the_pelvis_far_is_no_posture_change(tmp_path):
         assert abs(hug["found"] - hug["truth"]) <= 1, hug
 
 
+def test_a_knee_hug_whose_rocking_passes_the_posture_change_angle_counts(tmp_path):
+    """Simulated person 33215 of the wide ranges tips the pelvis 43 deg in a knee hug
+    and rocks past 65 deg at the top of a circle, for a fraction of a second: the hug
+    was dropped as a posture change (0 of 6). Sitting up stays beyond it (every
+    simulated getting up is still one: nothing else changed in any set)."""
+    from sensorcoach.evaluate import evaluate_dir
+
+    write_session(simulate(SimulationSettings(seed=33215, people="wide")),
+                  tmp_path / "hug.jsonl.gz")
+    hugs = [r for r in evaluate_dir(tmp_path)["sets"] if r["exercise"] == "knee_to_chest"]
+    assert [(h["found_exercise"], h["found"]) for h in hugs] == [
+        ("knee_to_chest", h["truth"]) for h in hugs]
+
+
 def test_tilts_held_for_four_seconds_keep_their_rest(tmp_path):
     """Simulated person 12009 holds each pelvic tilt ~3.9 s and rests ~0.9 s: a rep
     lasts as long as the shift rule waits (6 s), which used to re-base rest on the

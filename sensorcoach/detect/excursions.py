@@ -196,6 +196,7 @@ class ExcursionDetector:
         self.still_run: _StillDip | None = None    # the run of still frames under way
         self.still_dip: _StillDip | None = None    # the last one long enough to rest in
         self.high_since = None
+        self.beyond_since_s: float | None = None   # beyond posture_change_deg since
         self.rocking: RockingCounter | None = None
         self.hold_reported = 0.0
         self.high_hold_start = None
@@ -398,9 +399,14 @@ class ExcursionDetector:
         duration = t_s - self.exc_t[0]
         if a > self.peak:
             self.peak = a
-        if a > s.posture_change_deg:
+        if a <= s.posture_change_deg:
+            self.beyond_since_s = None
+        elif self.beyond_since_s is None:
+            self.beyond_since_s = t_s
+        if (self.beyond_since_s is not None
+                and t_s - self.beyond_since_s >= s.posture_change_hold_s):
             self._keep_live_hug(done_at, out)
-            self._posture_change(t_s, out)
+            self._posture_change(self.beyond_since_s, out)
             return
         # A knee hug may circle on for longer: from its last circle counted live.
         active_from_s = self.rocking.flips[-1][0] if self.live_circles else self.exc_t[0]

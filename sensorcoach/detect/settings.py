@@ -114,6 +114,10 @@ class DetectorSettings:
     #: tips the pelvis 15-35 deg (up to ~40) and its head-to-tail rocking adds twice
     #: its 3-10 deg on top, so it reaches ~55-60 deg; sitting up goes to 80-90.
     posture_change_deg: float = 65.0
+    #: ... once an excursion stays beyond it this long, s: sitting up or rolling over
+    #: stays there; a deep knee hug's rocking passes it for a fraction of a circle
+    #: (circles take 2-7 s).
+    posture_change_hold_s: float = 1.0
     #: Longest excursion that can be an exercise, s (a knee-to-chest set of 10 slow
     #: circles is ~60 s); a knee hug still circling, from its last circle counted live.
     max_excursion_s: float = 120.0

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from .excursions import NEW_SET_RATIO, RepCandidate, RockingCandidate, alike
 from .exercise import classify, split_by_exercise
-from .hidden import HIDDEN_PACE_FRACTION, hidden_counts, measured, rep_json, reps_json, set_rhythm
+from .hidden import (HIDDEN_PACE_FRACTION, hidden_counts, measured, rep_json, reps_json,
+                     set_rhythm, typical_rep_s)
 from .rocking import whole_circles_before
 from .settings import DetectorSettings
 from .vectors import median
@@ -74,11 +75,12 @@ class _OpenSet:
     @property
     def typical_s(self) -> float:
         """How long the set's reps last, s: the median of its last ones seen whole
-        (`measured`). Asked for every frame, so kept until the reps change."""
+        (`hidden.typical_rep_s`). Asked for every frame, so kept until the reps
+        change."""
         last = self.reps[-TYPICAL_OF_LAST:]
         of, length_s = self._length_of
         if of is None or len(of) != len(last) or any(a is not b for a, b in zip(last, of)):
-            length_s = median([r.end_s - r.start_s for r in measured(last)]) if last else 0.0
+            length_s = typical_rep_s(last) if last else 0.0
             self._length_of = (last, length_s)
         return length_s
 
@@ -86,7 +88,7 @@ class _OpenSet:
 def _typical_s(rep: RepCandidate, current: _OpenSet | None) -> float | None:
     """How long the set's own reps last, s, if `rep` is like them (the same size)."""
     if current and current.reps and rep.peak_deg <= NEW_SET_RATIO * current.typical_deg:
-        return median([r.end_s - r.start_s for r in measured(current.reps[-TYPICAL_OF_LAST:])])
+        return current.typical_s
     return None
 
 
@@ -152,11 +154,8 @@ def _begun_on_the_beat(rep: RepCandidate, current: _OpenSet | None,
     rhythm = set_rhythm(current.reps, gaps)
     if rhythm is None:
         return False
-    since_s = rep.start_s - current.reps[-1].start_s
-    length_s = median([r.end_s - r.start_s for r in measured(current.reps[-TYPICAL_OF_LAST:])])
-    return (HIDDEN_PACE_FRACTION * rhythm.period_s <= since_s
-            <= rhythm.period_s / HIDDEN_PACE_FRACTION
-            and rep.seen_s + rep.unseen_s >= HIDDEN_PACE_FRACTION * length_s)
+    return _fits_the_beat(rep, rep.start_s - current.reps[-1].start_s, rhythm.period_s,
+                          current.typical_s)
 
 
 def _begun_on_the_beat_before(rep: RepCandidate, first: RepCandidate,
@@ -164,10 +163,17 @@ def _begun_on_the_beat_before(rep: RepCandidate, first: RepCandidate,
     """Did a rep the link cut on its way out, before a set's first rep (`first`),
     begin on the beat of `first` and `second`: their period before `first`, as closely
     as reps a gap hid must fit, with the gap long enough to hold the rest of it?"""
-    period_s = second.start_s - first.start_s
-    since_s = first.start_s - rep.start_s
+    return _fits_the_beat(rep, first.start_s - rep.start_s, second.start_s - first.start_s,
+                          first.end_s - first.start_s)
+
+
+def _fits_the_beat(rep: RepCandidate, since_s: float, period_s: float,
+                   rep_length_s: float) -> bool:
+    """Is `since_s` (from a rep's start to the next's) the set's period, as closely as
+    reps a gap hid must fit (`HIDDEN_PACE_FRACTION`), and did `rep`'s gap last long
+    enough to hold the rest of a rep `rep_length_s` long?"""
     return (HIDDEN_PACE_FRACTION * period_s <= since_s <= period_s / HIDDEN_PACE_FRACTION
-            and rep.seen_s + rep.unseen_s >= HIDDEN_PACE_FRACTION * (first.end_s - first.start_s))
+            and rep.seen_s + rep.unseen_s >= HIDDEN_PACE_FRACTION * rep_length_s)
 
 
 def _counts_though_cut(rep: RepCandidate, current: _OpenSet, surely_may: bool = True) -> bool:

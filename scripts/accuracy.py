@@ -124,6 +124,14 @@ SIMULATED = {
     "seeds 35001-30": (35001, 30, {}),
     "restless, link drops, any mount 35101-30": (35101, 30, dict(
         behaviour="restless", disconnects=2, mount="random")),
+    # New people generated at the start of the session of 2026-12-03 (ninth), before
+    # its changes: all drawn; every hard condition drawn at once but walking; and
+    # short plans (3 bridges, 5 tilts, 3 hugs: sets barely over `min_set_reps`).
+    "seeds 37001-30": (37001, 30, {}),
+    "restless, link drops, no gyro, cheap 37101-30": (37101, 30, dict(
+        behaviour="restless", disconnects=2, gyro=False, sensor_quality="cheap")),
+    "short plan 37201-30": (37201, 30, dict(plan=(("hip_bridge", 3), ("pelvic_tilt", 5),
+                                                  ("knee_to_chest", 3)))),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

@@ -567,6 +567,29 @@ def test_a_rep_a_gap_hid_too_much_of_is_no_pause_in_the_set(seen_before_gap):
     assert [r.get("hidden", False) for r in builder.sets[0]["reps"]] == [False] * 6 + [True] + [False] * 3
 
 
+def test_no_rep_is_put_in_a_gap_where_the_rep_it_cut_is_taken_to_have_gone_on():
+    """Simulated person 37216 (short plan): the link dropped 2.5 s into a tilt and
+    came back 4.9 s later, as the next tilt began. The cut tilt counts though the gap
+    hid most of it, written as long as the set's reps; the gap after its seen part
+    was taken as room for one more (6 of 5). Where it is taken to have gone on, no
+    other rep lies."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.hidden import hidden_counts, reps_json
+
+    def tilt(start_s, end_s):
+        return RepCandidate(start_s, end_s, 8.0, start_s + 1.5, end_s - 1.5, end_s + 0.5)
+
+    reps = [tilt(5.0 * i, 5.0 * i + 4.0) for i in range(4)]   # 4 s tilts, 1 s rests
+    gap = (21.2, 27.5)
+    cut = tilt(20.0, gap[0])
+    cut.unseen_s, cut.mostly_unseen = gap[1] - gap[0], True
+    after = [tilt(27.6, 31.6), tilt(32.6, 36.6)]
+    assert hidden_counts(reps + [cut] + after, [gap]) == [0] * 6
+    written = reps_json(reps + [cut] + after, "pelvic_tilt", [gap])
+    assert len(written) == 7
+    assert written[4]["hidden"] and written[4]["end_s"] <= written[5]["start_s"]
+
+
 @pytest.mark.parametrize("back_at_s, next_end_s, counted", [
     (38.8, 42.0, 10),   # the rep after the gap ends 12 s after the cut one began: two
     (36.0, 39.0, 9),    # ... 9 s after: it may be the cut one going on: one rep

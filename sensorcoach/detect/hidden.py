@@ -83,7 +83,10 @@ def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]],
         return [0] * max(0, len(reps) - 1)
     period_s, rest_s = rhythm
     counts = []
-    for a, b in zip(reps, reps[1:]):
+    # A rep counted though a gap hid most of it lasted as long as it is written
+    # (`_spans_s`): the gap after it hid its end too, and no rep can lie there.
+    ends_s = [end_s for _, end_s in _spans_s(reps, gaps, rep_s)]
+    for a, a_end_s, b in zip(reps, ends_s, reps[1:]):
         b_start_s = began_s(b, gaps, rep_s)
         u = unseen_s(a.start_s, b_start_s, gaps)
         if u == 0.0:
@@ -91,16 +94,16 @@ def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]],
             continue
         # Resting in view next to the gap longer than the usual rest was a pause, not
         # time for reps: it is taken out of the time the rhythm is counted over.
-        inside = [(max(g0, a.end_s), min(g1, b.start_s)) for g0, g1 in gaps
-                  if g1 > a.end_s and g0 < b.start_s]
+        inside = [(max(g0, a_end_s), min(g1, b.start_s)) for g0, g1 in gaps
+                  if g1 > a_end_s and g0 < b.start_s]
         paused_s = 0.0
         if inside:
-            paused_s = (max(0.0, inside[0][0] - a.end_s - rest_s)
+            paused_s = (max(0.0, inside[0][0] - a_end_s - rest_s)
                         + max(0.0, b.start_s - inside[-1][1] - rest_s))
         by_rhythm = round((b_start_s - a.start_s - paused_s) / period_s) - 1
         fit = round((u + rest_s) / period_s)
         if inside and not (a.spans_gap or b.spans_gap):
-            fit = min(fit, _fit_whole(inside, a.end_s, b_start_s, rhythm, rep_s))
+            fit = min(fit, _fit_whole(inside, a_end_s, b_start_s, rhythm, rep_s))
         enough_unseen = math.floor(u / (HIDDEN_MIN_UNSEEN * rep_s))
         counts.append(max(0, min(by_rhythm, fit, enough_unseen)))
     return counts

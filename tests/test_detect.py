@@ -590,6 +590,36 @@ def test_no_rep_is_put_in_a_gap_where_the_rep_it_cut_is_taken_to_have_gone_on():
     assert written[4]["hidden"] and written[4]["end_s"] <= written[5]["start_s"]
 
 
+def test_a_first_rep_cut_by_a_gap_is_not_joined_into_a_hold_longer_than_a_shift():
+    """Simulated person 37126 (restless, link drops): the link dropped late in the
+    first bridge's hold and came back in the second's. With no set yet to judge the
+    two by, they were joined as one bridge held 20 s through the gap, which seen whole
+    would be a shift of position (`shift_s`), not a rep: counted as one, the set's
+    start was dropped (4 of 7). They are two, each mostly seen."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    def bridge(start_s, end_s, hold_from_s, hold_to_s):
+        rep = RepCandidate(start_s, end_s, 28.0, hold_from_s, hold_to_s, end_s + 0.1)
+        rep.direction = TILT_WAY
+        return rep
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    cut = bridge(0.0, 9.0, 1.1, 8.9)        # its hold timed to end a frame before the gap
+    cut.unseen_s, cut.cut_open = 6.4, True
+    builder.on_rep(cut, out)
+    builder.on_gap(15.4, 6.4)
+    rest = bridge(15.4, 22.3, 15.4, 21.5)   # under way (held) when data came back
+    rest.unseen_s = 6.4
+    builder.on_rep(rest, out)
+    for start_s in (38.3, 52.1, 64.5, 76.2):
+        builder.on_time(start_s, None, out)
+        builder.on_rep(bridge(start_s, start_s + 10.0, start_s + 1.0, start_s + 9.0), out)
+    builder.close(out)
+    assert [len(s["reps"]) for s in builder.sets] == [6]
+    assert builder.sets[0]["reps"][1]["start_s"] == 15.4
+
+
 @pytest.mark.parametrize("back_at_s, next_end_s, counted", [
     (38.8, 42.0, 10),   # the rep after the gap ends 12 s after the cut one began: two
     (36.0, 39.0, 9),    # ... 9 s after: it may be the cut one going on: one rep

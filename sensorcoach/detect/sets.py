@@ -213,13 +213,15 @@ def _not_reps_before(before: list[RepCandidate], started: list[RepCandidate],
 def _joined(cut: RepCandidate, rest: RepCandidate) -> RepCandidate:
     """One rep from the part a link gap cut (`cut`) and the part seen when data came
     back (`rest`). Held through the gap when the first part was still held as the
-    gap began and the second still held as data came back; else the longer hold."""
+    gap began and the second still held as data came back (to within a frame or two,
+    HOLD_SLACK_S, as holds are timed); else the longer hold."""
     higher = cut if cut.peak_deg >= rest.peak_deg else rest
     rep = RepCandidate(cut.start_s, rest.end_s, higher.peak_deg, cut.hold_start_s,
                        rest.hold_end_s, rest.detected_at_s, direction=higher.direction,
                        unseen_s=rest.start_s - cut.end_s, spans_gap=True,
                        lead_s=cut.lead_s, tail_s=rest.tail_s)
-    held_across = cut.hold_end_s >= cut.end_s and rest.hold_start_s <= rest.start_s
+    held_across = (cut.hold_end_s >= cut.end_s - HOLD_SLACK_S
+                   and rest.hold_start_s <= rest.start_s + HOLD_SLACK_S)
     if not held_across:
         longer = max(cut, rest, key=lambda r: r.hold_s)
         rep.hold_start_s, rep.hold_end_s = longer.hold_start_s, longer.hold_end_s
@@ -237,13 +239,15 @@ def _held_too_long(rep: RepCandidate, current: _OpenSet | None) -> bool:
 
 
 def _one_rep_through_gap(cut: RepCandidate, joined: RepCandidate,
-                         current: _OpenSet | None) -> bool:
+                         current: _OpenSet | None, s: DetectorSettings) -> bool:
     """Could a rep a link gap cut (`cut`) and the part seen after the gap, `joined`
     as one, be one rep held through it: no longer than two of the set's reps (if it
-    is like them), nor held longer than two of their holds?"""
+    is like them), nor held longer than two of their holds, nor than `shift_s`
+    (seen whole, a hold that long is a shift of position, not a rep: so with no set
+    yet to judge it by, two bridges the gap cut, 9 and 7 s seen, were one held 20 s)?"""
     typical_s = _typical_s(cut, current)
     return ((typical_s is None or joined.end_s - joined.start_s <= 2.0 * typical_s)
-            and not _held_too_long(joined, current))
+            and not _held_too_long(joined, current) and joined.hold_s < s.shift_s)
 
 
 def _alike(a: RepCandidate, b: RepCandidate) -> bool:
@@ -345,7 +349,7 @@ class SetBuilder:
                 return
             joined = _joined(cut, rep)
             if (self._resumes(cut, rep.start_s) and _alike(cut, rep)
-                    and _one_rep_through_gap(cut, joined, current)):
+                    and _one_rep_through_gap(cut, joined, current, s)):
                 # Data came back in the middle of a rep like the cut one that, with it,
                 # would last no longer than two of the set's reps, nor be held longer
                 # than two of their holds: one rep, through the gap.
@@ -467,7 +471,7 @@ class SetBuilder:
             return
         cut, rest = pair
         joined = _joined(cut, rest)
-        if _one_rep_through_gap(cut, joined, current):
+        if _one_rep_through_gap(cut, joined, current, self.s):
             parts = [joined]
         else:
             cut.cut_open = False
@@ -477,10 +481,18 @@ class SetBuilder:
 
     def _join_unjoined(self, out: list) -> None:
         """No rep like them came soon enough to tell (`_settle_unjoined`), or the set
-        ends: one rep through the gap, as with nothing to judge it by."""
+        ends: one rep through the gap, as with nothing to judge it by, unless it
+        could not be one (`_one_rep_through_gap`): then two, each counted if seen
+        enough (`on_rep`)."""
         cut, rest = self.open.unjoined
         self.open.unjoined = None
-        self.on_rep(_joined(cut, rest), out)
+        joined = _joined(cut, rest)
+        if _one_rep_through_gap(cut, joined, None, self.s):
+            self.on_rep(joined, out)
+            return
+        cut.cut_open = False
+        self.on_rep(cut, out)
+        self.on_rep(rest, out)
 
     def _settle_undecided(self) -> None:
         """A rep a link gap cut, before the set's first rep (or after no more than a

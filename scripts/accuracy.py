@@ -132,6 +132,8 @@ SIMULATED = {
         behaviour="restless", disconnects=2, gyro=False, sensor_quality="cheap")),
     "short plan 37201-30": (37201, 30, dict(plan=(("hip_bridge", 3), ("pelvic_tilt", 5),
                                                   ("knee_to_chest", 3)))),
+    # The maker's worst link: the fastest rate through the smallest MTU, poor radio.
+    "200 Hz, MTU 23, poor radio 37301-20": (37301, 20, dict(odr_hz=200, mtu=23, radio="poor")),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

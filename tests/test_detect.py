@@ -1513,6 +1513,31 @@ def test_a_knee_hugs_live_count_reaches_its_circles_before_the_release(sideways,
     assert all(told[k] > 12.0 + 5.0 * (k - 1) for k in range(3, 9)), told
 
 
+def test_a_knee_hugs_live_count_has_the_circles_a_link_gap_hid():
+    """Eight circles of 5 s rocking head to tail, the link lost for 8 s from the
+    middle of the third. The live counter sees only the swings after the gap: it was
+    a circle or two behind until the release, where the result's count came (link
+    stress: 48% of hugs reached their count live). The circles the gap hid are told
+    when the rocking is seen going on after it, by the pace either side, as the
+    result counts them; never more than it."""
+    frames = [(0.0, 0.0), (10.0, 0.0), (12.0, 25.0), (54.5, 25.0), (56.5, 0.0), (70.0, 0.0)]
+    block = rocking_session(frames, rock_from_s=12.0, circles=8, period_s=5.0, swing_deg=4.0,
+                            sideways=False)
+    seen = (block.t_s < 24.5) | (block.t_s >= 32.5)
+    block = SampleBlock(block.t_s[seen], block.acc_g[seen], block.gyro_dps[seen])
+    events, result = _run(block, list(range(0, len(block), 10)))
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("knee_to_chest", 8)]
+    told = {}
+    for e in events:
+        if e["type"] == "rep_counted" and e["exercise"] == "knee_to_chest":
+            told.setdefault(e["count"], e["detected_at_s"])
+    assert max(told) <= 8
+    # The third circle, half seen before the gap, and the fourth, hidden, are told
+    # as soon as the rocking is seen going on; the seventh within the eighth.
+    assert told[4] <= 32.5 + 5.0
+    assert told[7] <= 47.0 + 2.5
+
+
 @pytest.mark.parametrize("sideways", [True, False], ids=["circling", "head to tail"])
 def test_a_knee_hug_left_by_sitting_up_counts(sideways):
     """Eight circles hugging the knees, then straight up to sitting (80 deg) without

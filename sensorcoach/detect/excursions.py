@@ -742,19 +742,34 @@ class ExcursionDetector:
         # The count so far as hindsight would give it if the hug ended now (the live
         # counter begins once settled in the posture, and misses the first swings: its
         # count lagged the result's by up to a circle, so the last circle was often
-        # told only at the release). Not across a link gap: the count there is of
-        # circles half seen, at the end.
+        # told only at the release). Across a link gap, as the end will count them
+        # (`_circles_done_across_gap`): the live counter does not see the circles
+        # the gap hid, and was behind by them until the release.
         swings = None if self.unseen_s > 0.0 else self._posture_swings(self.peak)
+        across_gap = 0
         if swings and len(seen_stretches(self.exc_t[swings[0]:], self.s.max_gap_s)) > 1:
+            across_gap = self._circles_done_across_gap(swings)
             swings = None
         count = max(rocking_count(n) if flipped and n % 2 else 0,
-                    (len(swings[-1]) + 1) // 2 if swings else 0)
+                    (len(swings[-1]) + 1) // 2 if swings else 0, across_gap)
         if count > len(self.live_circles):
             while len(self.live_circles) < count:
                 self.live_circles.append(done_at)
             out.append({"type": "rocking_rep", "count": count,
                         "detected_at_s": done_at, "t_s": t_s,
                         "posture_since_s": self.exc_t[0]})
+
+    def _circles_done_across_gap(self, swings) -> int:
+        """The circles of the knee hug in progress done by now, link gaps having come in
+        it (`swings`: `_posture_swings`): as its end will count them (`circles_seen`:
+        those a gap hid at the pace either side), each once a swing reversed after
+        it (the rocking went on: the last reversal may be the release)."""
+        first, last, p, axis, swing, h, flips = swings
+        posture_t = self.exc_t[first:last + 1]
+        first_flip = first_flip_phase(self.exc_u[first:last + 1], axis, self.base, h, swing)
+        spans = circles_seen(posture_t, p, h, seen_stretches(posture_t, self.s.max_gap_s),
+                             first_flip, start_seen=True, end_seen=False)
+        return sum(1 for _, end_s, _ in spans if end_s < flips[-1])
 
     def _in_posture(self, t_s: float) -> bool:
         """Is the excursion a real knee-hug posture (the pelvis tipped 15-35 deg, not

@@ -1538,6 +1538,20 @@ def test_a_knee_hugs_live_count_has_the_circles_a_link_gap_hid():
     assert told[7] <= 47.0 + 2.5
 
 
+def test_a_short_knee_hug_a_gap_hid_the_middle_of_counts_at_its_pace_seen(tmp_path):
+    """Simulated person 37213 (a short plan): three circles of ~3 s, the link lost for
+    5 s from the end of the first. No whole circle was seen (two reversals before
+    the gap, none after), so the hug had no pace and nothing was counted: no set.
+    Half circles seen give the pace when whole ones are too few."""
+    from sensorcoach.evaluate import evaluate_dir
+
+    plan = (("hip_bridge", 3), ("pelvic_tilt", 5), ("knee_to_chest", 3))
+    write_session(simulate(SimulationSettings(seed=37213, plan=plan)), tmp_path / "s.jsonl.gz")
+    hug = next(r for r in evaluate_dir(tmp_path)["sets"] if r["exercise"] == "knee_to_chest")
+    assert hug["in_gaps"] == 2 and hug["found_exercise"] == "knee_to_chest"
+    assert hug["found"] == hug["truth"] == 3
+
+
 @pytest.mark.parametrize("sideways", [True, False], ids=["circling", "head to tail"])
 def test_a_knee_hug_left_by_sitting_up_counts(sideways):
     """Eight circles hugging the knees, then straight up to sitting (80 deg) without

@@ -144,6 +144,11 @@ def first_flip_phase(dirs, axis, base, h: float, swing: float) -> float:
     return (0.5 if sideways else 0.25) + delay
 
 
+#: Whole circles (two reversals apart) it takes to know a knee hug's pace from them
+#: alone: three, as one restless person's circles took 2.8 to 4.9 s.
+MIN_WHOLE_PERIODS = 3
+
+
 def circles_seen(times, p, h: float, stretches, first_flip: float,
                   start_seen: bool, end_seen: bool) -> list[tuple[float, float, bool]]:
     """(start_s, end_s, hidden) of the rocking circles of a posture that link gaps
@@ -163,6 +168,10 @@ def circles_seen(times, p, h: float, stretches, first_flip: float,
     # Half a circle from whole circles (two reversals): a swing's two halves differ
     # (rocking head to tail tips further one way than the other).
     periods = [f[i + 2] - f[i] for f in flips_per for i in range(len(f) - 2)]
+    if len(periods) < MIN_WHOLE_PERIODS:
+        # Too few whole circles seen to know the pace (restless people's circles vary
+        # by a third or more): each half circle seen counts too, as two.
+        periods += [2.0 * (f[i + 1] - f[i]) for f in flips_per for i in range(len(f) - 1)]
     seen = [n for n, f in enumerate(flips_per) if f]
     if not periods or not seen:
         return []

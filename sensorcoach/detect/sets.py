@@ -279,7 +279,7 @@ class SetBuilder:
         return self.open.typical_deg if self.open else 0.0
 
     @property
-    def typical_rep_s(self) -> float:
+    def open_rep_s(self) -> float:
         """How long the open set's reps last, s (`_OpenSet.typical_s`), once it has
         two (one alone may be a shift or a settle read as a rep, and longer than any
         of the set's); 0 before."""

@@ -761,15 +761,20 @@ class ExcursionDetector:
 
     def _circles_done_across_gap(self, swings) -> int:
         """The circles of the knee hug in progress done by now, link gaps having come in
-        it (`swings`: `_posture_swings`): as its end will count them (`circles_seen`:
-        those a gap hid at the pace either side), each once a swing reversed after
-        it (the rocking went on: the last reversal may be the release)."""
-        first, last, p, axis, swing, h, flips = swings
+        it (`swings`: `_posture_swings`): as its end will count them
+        (`_circles_across_gaps`), each once a swing reversed after it (the rocking
+        went on: the last reversal may be the release)."""
+        spans = self._circles_across_gaps(swings, start_seen=True, end_seen=False)
+        return sum(1 for _, end_s, _ in spans if end_s < swings[-1][-1])
+
+    def _circles_across_gaps(self, swings, start_seen: bool, end_seen: bool) -> list:
+        """(start_s, end_s, hidden) of the circles of the posture `swings`
+        (`_posture_swings`) that link gaps cut: `circles_seen` over its frames."""
+        first, last, p, axis, swing, h, _ = swings
         posture_t = self.exc_t[first:last + 1]
         first_flip = first_flip_phase(self.exc_u[first:last + 1], axis, self.base, h, swing)
-        spans = circles_seen(posture_t, p, h, seen_stretches(posture_t, self.s.max_gap_s),
-                             first_flip, start_seen=True, end_seen=False)
-        return sum(1 for _, end_s, _ in spans if end_s < flips[-1])
+        return circles_seen(posture_t, p, h, seen_stretches(posture_t, self.s.max_gap_s),
+                            first_flip, start_seen=start_seen, end_seen=end_seen)
 
     def _in_posture(self, t_s: float) -> bool:
         """Is the excursion a real knee-hug posture (the pelvis tipped 15-35 deg, not
@@ -905,16 +910,14 @@ class ExcursionDetector:
         swings = self._posture_swings(peak)
         if swings is None:
             return None
-        first, last, p, axis, swing, h, flips = swings
-        times, dirs = self.exc_t, self.exc_u
-        posture_t = times[first:last + 1]
-        stretches = seen_stretches(posture_t, s.max_gap_s)
+        first, last, _, _, _, _, flips = swings
+        times = self.exc_t
+        stretches = seen_stretches(times[first:last + 1], s.max_gap_s)
         cut_at_start = self.unseen_s > 0.0
         if len(stretches) > 1 or cut_at_end or cut_at_start:
             # A link gap hid part of the rocking: count the circles at least half seen.
-            first_flip = first_flip_phase(dirs[first:last + 1], axis, self.base, h, swing)
-            spans = circles_seen(posture_t, p, h, stretches, first_flip,
-                                  start_seen=not cut_at_start, end_seen=not cut_at_end)
+            spans = self._circles_across_gaps(swings, start_seen=not cut_at_start,
+                                              end_seen=not cut_at_end)
             if not spans:
                 return None
             circles = [(a, b, self.live_circles[k] if k < len(self.live_circles) else done_at)

@@ -74,19 +74,24 @@ def hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]]) -> 
     fit in the gap whole (`_fit_whole`), and by HIDDEN_MIN_UNSEEN of a rep's length
     unseen for each."""
     rhythm = set_rhythm(reps, gaps)
-    return _hidden_counts(reps, gaps, rhythm, typical_rep_s(reps) if rhythm else 0.0)
+    if rhythm is None:
+        return [0] * max(0, len(reps) - 1)
+    rep_s = typical_rep_s(reps)
+    return _hidden_counts(reps, gaps, rhythm, rep_s, _spans_s(reps, gaps, rep_s))
 
 
 def _hidden_counts(reps: list[RepCandidate], gaps: list[tuple[float, float]],
-                   rhythm: Rhythm | None, rep_s: float) -> list[int]:
+                   rhythm: Rhythm | None, rep_s: float,
+                   spans: list[tuple[float, float]]) -> list[int]:
+    """`hidden_counts`, with the set's rhythm, typical rep length and reps as written
+    (`_spans_s`) given."""
     if rhythm is None:
         return [0] * max(0, len(reps) - 1)
     period_s, rest_s = rhythm
     counts = []
-    # A rep counted though a gap hid most of it lasted as long as it is written
-    # (`_spans_s`): the gap after it hid its end too, and no rep can lie there.
-    ends_s = [end_s for _, end_s in _spans_s(reps, gaps, rep_s)]
-    for a, a_end_s, b in zip(reps, ends_s, reps[1:]):
+    # A rep counted though a gap hid most of it lasted as long as it is written: the
+    # gap after it hid its end too, and no rep can lie there.
+    for a, (_, a_end_s), b in zip(reps, spans, reps[1:]):
         b_start_s = began_s(b, gaps, rep_s)
         u = unseen_s(a.start_s, b_start_s, gaps)
         if u == 0.0:
@@ -150,9 +155,9 @@ def reps_json(reps: list[RepCandidate], exercise: str,
     edge seen, with a typical hold."""
     out = []
     rhythm, rep_s = set_rhythm(reps, gaps), typical_rep_s(reps)
-    hidden = _hidden_counts(reps, gaps, rhythm, rep_s)
-    hold_s = median([r.hold_s for r in measured(reps)])
     spans = _spans_s(reps, gaps, rep_s)
+    hidden = _hidden_counts(reps, gaps, rhythm, rep_s, spans)
+    hold_s = median([r.hold_s for r in measured(reps)])
     for i, rep in enumerate(reps):
         out.append(rep_json(rep, exercise))
         if rep.mostly_unseen:

@@ -13,6 +13,19 @@ from pathlib import Path
 class SensorCoachError(Exception):
     """Root of all errors that are the user's or the environment's, not a bug."""
 
+    def __reduce__(self):
+        # Pickled as built, not by calling `__init__` again with the message alone
+        # (the default), which the subclasses' own arguments refuse: an error raised
+        # in a worker process reaches the parent whole, with its data.
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(cls: type, args: tuple, state: dict) -> SensorCoachError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class FormatError(SensorCoachError):
     """A file does not follow its format. Names the file, line and field."""

@@ -134,6 +134,15 @@ SIMULATED = {
                                                   ("knee_to_chest", 3)))),
     # The maker's worst link: the fastest rate through the smallest MTU, poor radio.
     "200 Hz, MTU 23, poor radio 37301-20": (37301, 20, dict(odr_hz=200, mtu=23, radio="poor")),
+    # New people generated at the start of the tenth session (2026-12-03), before its
+    # changes: all drawn; knee hugs first at 50 Hz on the left hip (an order and side
+    # seldom drawn); and a cheap board over a poor link with drops, walking to the mat.
+    "seeds 39001-30": (39001, 30, {}),
+    "hugs first, left hip, 50 Hz 39101-30": (39101, 30, dict(
+        plan=(("knee_to_chest", 6), ("hip_bridge", 6), ("pelvic_tilt", 20)),
+        placement="left_hip", odr_hz=50)),
+    "cheap, poor radio, link drops, walking 39201-30": (39201, 30, dict(
+        sensor_quality="cheap", radio="poor", disconnects=2, walking=True)),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

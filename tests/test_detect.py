@@ -620,6 +620,60 @@ def test_a_first_rep_cut_by_a_gap_is_not_joined_into_a_hold_longer_than_a_shift(
     assert builder.sets[0]["reps"][1]["start_s"] == 15.4
 
 
+def test_a_first_rep_cut_by_a_gap_waits_past_fidgets_for_a_rep_like_it():
+    """Simulated person 39022: the link dropped in the first bridge's hold and came
+    back with the person at rest, settling (two moves of 2.4 deg), then the bridges
+    went on. The cut bridge, too little seen to count alone, was judged against the
+    first of those moves, unlike it, and dropped (5 of 6). A much smaller move is no
+    measure of it: it waits for the next rep, and the moves are no reps."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    def rep(start_s, end_s, peak_deg):
+        r = RepCandidate(start_s, end_s, peak_deg, start_s + 1.0, end_s - 1.0, end_s + 0.1)
+        r.direction = TILT_WAY
+        return r
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    cut = rep(0.0, 4.0, 25.0)               # the gap came in its hold: 4 s seen of 5
+    cut.unseen_s = 5.0
+    builder.on_rep(cut, out)
+    builder.on_gap(9.0, 5.0)
+    builder.on_rep(rep(9.5, 10.2, 2.4), out)
+    builder.on_rep(rep(10.6, 11.5, 2.4), out)
+    for start_s in (12.0, 24.0, 36.0, 48.0):
+        builder.on_rep(rep(start_s, start_s + 5.0, 25.0), out)
+    builder.close(out)
+    assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == [("hip_bridge", 5)]
+    assert builder.sets[0]["start_s"] == 0.0
+
+
+def test_a_first_rep_cut_by_a_gap_outlives_a_fidget_set_that_ends_in_a_pause():
+    """Simulated person 39203: a fidget opened a set (told "1"), then the link dropped
+    in the first bridge's hold and came back at rest; the next bridge came 18 s after
+    the fidget (the gap not counted), so the fidget's set ended, paused, and the cut
+    bridge waiting in it went with it (6 of 7). It waits for the next set's first rep."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    def rep(start_s, end_s, peak_deg):
+        r = RepCandidate(start_s, end_s, peak_deg, start_s + 1.0, end_s - 1.0, end_s + 0.1)
+        r.direction = TILT_WAY
+        return r
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    builder.on_rep(rep(0.0, 0.7, 2.0), out)
+    cut = rep(8.0, 12.0, 27.0)              # the gap came in its hold: 4 s seen of 6
+    cut.unseen_s = 5.6
+    builder.on_rep(cut, out)
+    builder.on_gap(17.6, 5.6)
+    for start_s in (25.0, 36.0, 47.0, 58.0):
+        builder.on_time(start_s, None, out)
+        builder.on_rep(rep(start_s, start_s + 6.0, 27.0), out)
+    builder.close(out)
+    assert [(s["exercise"], len(s["reps"])) for s in builder.sets] == [("hip_bridge", 5)]
+    assert builder.sets[0]["start_s"] == 8.0
+
 @pytest.mark.parametrize("back_at_s, next_end_s, counted", [
     (38.8, 42.0, 10),   # the rep after the gap ends 12 s after the cut one began: two
     (36.0, 39.0, 9),    # ... 9 s after: it may be the cut one going on: one rep

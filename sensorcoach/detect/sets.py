@@ -303,7 +303,16 @@ class SetBuilder:
             self.rocking_live = 0
         now = t_s if busy_since_s is None else busy_since_s
         if self.open and self.open.reps and self._paused(now):
-            self.close(out)
+            self._close_paused(out)
+
+    def _close_paused(self, out: list) -> None:
+        """Close the open set, paused too long. A rep a gap cut since its last
+        (`undecided`: too little seen to count alone, its reps fidgets unlike it) waits
+        on for the next set's first rep, which may be like it."""
+        waiting = self.open.undecided
+        self.close(out)
+        if waiting:
+            self.open = _OpenSet(undecided=waiting)
 
     def _paused(self, now_s: float) -> bool:
         """Has the open set been paused too long to go on (link gaps not counted)?"""
@@ -337,8 +346,8 @@ class SetBuilder:
                 and _alike(rep, current.unjoined[1])):
             self._join_unjoined(out)            # nothing like them near to tell
         if current and current.reps and self._paused(rep.start_s):
-            self.close(out)
-            current = None
+            self._close_paused(out)
+            current = self.open
         if current and current.cut is not None:
             cut, current.cut = current.cut, None
             # Under way when data came back after the gap that cut the other.
@@ -508,16 +517,26 @@ class SetBuilder:
         if not undecided:
             return
         first = current.reps[-1]
+        near = [rep for rep in undecided if rep.end_s <= first.start_s
+                and first.start_s - rep.end_s <= self.s.set_gap_s]
+        # Much smaller than it, a rep after it is no measure of it (a fidget on the way
+        # back to rest after the gap): it waits for the next rep, which may be like it.
+        current.undecided = [rep for rep in near if rep.peak_deg > NEW_SET_RATIO * first.peak_deg]
         # Not like it: a lowering's last bit, seen as data came back.
-        current.reps[-1:-1] = [rep for rep in undecided
-                               if _alike(rep, first) and rep.end_s <= first.start_s
-                               and first.start_s - rep.end_s <= self.s.set_gap_s
-                               and _counts_though_cut(rep, current)]
+        counted = [rep for rep in near if _alike(rep, first) and _counts_though_cut(rep, current)]
+        if counted:
+            # The fidgets it waited past, much smaller than the two, were no reps of
+            # the set (as they would not be at its end: `_kept_reps`).
+            since_s = counted[0].start_s
+            current.reps = [r for r in current.reps if not (
+                since_s < r.start_s < first.start_s
+                and r.peak_deg < self.s.relative_min_peak * first.peak_deg)]
+        current.reps = sorted(current.reps + counted, key=lambda r: r.start_s)
         # ... or cut on its way out, too little seen to be like it: two reps after it
         # give the beat it must have begun on (`_begun_on_the_beat`).
         for rep in undecided:
             if not (rep.rising_at_cut and not rep.cut_open) or any(
-                    rep is r for r in current.reps):
+                    rep is r for r in current.reps + current.undecided):
                 continue
             at = next((i for i, r in enumerate(current.reps) if r.start_s > rep.start_s), None)
             if at is None:
@@ -597,7 +616,8 @@ class SetBuilder:
         before = self.open
         self.open = _OpenSet(reps=reps)
         if before is not None and not before.reps:
-            self.open.unjoined = before.unjoined        # still to be told (`on_rep`)
+            # Still to be told (`on_rep`), or to be judged by these reps.
+            self.open.unjoined, self.open.undecided = before.unjoined, before.undecided
         for i, r in enumerate(reps, start=1):
             self._announce(r, reps[:i], out)
         return self.open

@@ -143,6 +143,13 @@ SIMULATED = {
         placement="left_hip", odr_hz=50)),
     "cheap, poor radio, link drops, walking 39201-30": (39201, 30, dict(
         sensor_quality="cheap", radio="poor", disconnects=2, walking=True)),
+    # ... and after that session's changes (a first rep a gap cut waits past fidgets),
+    # measured only: all drawn; 25 Hz without a gyroscope, with link drops; people past
+    # the documented ranges, restless.
+    "seeds 41001-30": (41001, 30, {}),
+    "25 Hz, no gyro, link drops 41101-30": (41101, 30, dict(odr_hz=25, gyro=False,
+                                                            disconnects=2)),
+    "wide people, restless 41201-30": (41201, 30, dict(people="wide", behaviour="restless")),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

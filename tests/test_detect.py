@@ -590,6 +590,54 @@ def test_no_rep_is_put_in_a_gap_where_the_rep_it_cut_is_taken_to_have_gone_on():
     assert written[4]["hidden"] and written[4]["end_s"] <= written[5]["start_s"]
 
 
+def test_reps_a_gap_hid_after_a_pause_in_view_are_written_in_the_gap():
+    """Simulated person 41118 (25 Hz, link drops): tilts every 2 s, a 12 s pause in
+    view, then a gap. The reps the rhythm puts in the gap were written at the set's
+    pace from the last rep seen, in the pause where the data show rest; they lie in
+    the gap."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.hidden import hidden_counts, reps_json
+
+    def tilt(start_s):
+        return RepCandidate(start_s, start_s + 1.0, 8.0, start_s + 0.4, start_s + 0.6,
+                            start_s + 1.1)
+
+    gap = (31.0, 38.5)
+    reps = [tilt(2.0 * i) for i in range(11)] + [tilt(39.0), tilt(41.0), tilt(43.0)]
+    assert hidden_counts(reps, [gap])[10] == 4
+    hidden = [r for r in reps_json(reps, "pelvic_tilt", [gap]) if r.get("hidden")]
+    assert len(hidden) == 4
+    assert all(gap[0] <= r["start_s"] and r["end_s"] <= gap[1] for r in hidden)
+
+
+def test_a_rep_cut_with_the_sensor_up_that_went_on_into_a_knee_hug_is_no_tilt():
+    """Simulated person 41118 (25 Hz, link drops): after the last tilt and a pause, the
+    link dropped twice; between the drops the knees were on their way up, and the hug
+    was under way when data came back. That move, too long to have gone on as a tilt,
+    counted as one, with four more the rhythm put in the first gap (24 of 20). It
+    went on into the hug: it is taken back, and the reps the gap hid with it."""
+    from sensorcoach.detect.excursions import RepCandidate
+    from sensorcoach.detect.sets import SetBuilder
+
+    def tilt(start_s, end_s, peak_deg=8.0):
+        rep = RepCandidate(start_s, end_s, peak_deg, start_s + 0.4, end_s - 0.4, end_s + 0.1)
+        rep.direction = TILT_WAY
+        return rep
+
+    builder, out = SetBuilder(DetectorSettings()), []
+    for i in range(10):
+        builder.on_rep(tilt(2.0 * i, 2.0 * i + 1.1), out)
+    builder.on_gap(37.4, 7.3)                   # a pause in view, then the first gap
+    pull = tilt(38.8, 39.6, 13.8)               # the knees on their way up ...
+    pull.unseen_s, pull.cut_open, pull.rising_at_cut = 7.0, True, True
+    builder.on_gap(46.6, 7.0)                   # ... and the second gap cut them
+    builder.on_rep(pull, out)
+    builder.on_rocking_rep({"count": 2, "t_s": 50.0, "posture_since_s": 46.6,
+                            "detected_at_s": 50.0}, out)
+    tilts = [s for s in builder.sets if s["exercise"] == "pelvic_tilt"]
+    assert [len(s["reps"]) for s in tilts] == [10]
+
+
 def test_a_first_rep_cut_by_a_gap_is_not_joined_into_a_hold_longer_than_a_shift():
     """Simulated person 37126 (restless, link drops): the link dropped late in the
     first bridge's hold and came back in the second's. With no set yet to judge the

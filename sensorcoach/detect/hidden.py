@@ -169,10 +169,13 @@ def reps_json(reps: list[RepCandidate], exercise: str,
         if not k:
             continue
         (start_s, end_s), after_s = spans[i], spans[i + 1][0]
-        # At the set's pace from the rep before, within the time between the two.
+        # At the set's pace from the rep before, within the time between the two, and
+        # not before the gap that hid them (a pause in view before it was rest).
         length_s = min(rep_s, max(0.0, after_s - end_s) / k)
+        hid_from_s = min((g0 for g0, g1 in gaps if g1 > end_s), default=end_s)
         for j in range(1, k + 1):
-            ghost_s = min(max(start_s + j * rhythm.period_s, end_s + (j - 1) * length_s),
+            ghost_s = min(max(start_s + j * rhythm.period_s, end_s + (j - 1) * length_s,
+                              hid_from_s + (j - 1) * rhythm.period_s),
                           after_s - (k - j + 1) * length_s)
             ghost = {"start_s": round(ghost_s, 3), "end_s": round(ghost_s + length_s, 3),
                      "detected_at_s": round(reps[i + 1].detected_at_s, 3), "hidden": True}

@@ -596,12 +596,20 @@ class SetBuilder:
         that cut `cut` (it may be the cut rep going on)?"""
         return start_s - cut.end_s <= cut.unseen_s + 2 * self.s.frame_s
 
-    def _drop_cut_gone_on_at(self, hug_start_s: float) -> None:
+    def _drop_cut_gone_on_at(self, hug_start_s: float, t_s: float, out: list) -> None:
         """A knee hug starting at `hug_start_s` was under way when data came back after
         the gap that cut the open set's pending rep: that went on into the hug (the
-        knees pulled up): not a rep, but the start of the hug (`hug_lead_in`)."""
-        if self.open and self.open.cut is not None and self._resumes(self.open.cut, hug_start_s):
-            self.hug_lead_in, self.open.cut = self.open.cut, None
+        knees pulled up): not a rep, but the start of the hug (`hug_lead_in`). So did
+        its last rep if it was counted though the sensor was still up after the gap
+        that cut it (too long to have gone on as one of the set's reps, `_may_go_on`):
+        it is taken back (announced at `t_s`)."""
+        current = self.open
+        if current and current.cut is not None and self._resumes(current.cut, hug_start_s):
+            self.hug_lead_in, current.cut = current.cut, None
+        elif (current and current.reps and current.reps[-1].cut_open
+              and self._resumes(current.reps[-1], hug_start_s)):
+            self.hug_lead_in = current.reps[-1]
+            self.retract([self.hug_lead_in], t_s, out)
 
     def _settle_cut(self, cut: RepCandidate, t_s: float, out: list) -> None:
         """A rep cut by a gap (`_OpenSet.cut`) that did not go on: it ended, in the gap
@@ -677,7 +685,7 @@ class SetBuilder:
 
     def on_rocking_rep(self, event: dict, out: list) -> None:
         """A circle counted while the knee-to-chest posture is still held (live only)."""
-        self._drop_cut_gone_on_at(event["posture_since_s"])
+        self._drop_cut_gone_on_at(event["posture_since_s"], event["detected_at_s"], out)
         if self.open and self.open.reps:
             self.close(out)
         if event["count"] == 2 or (event["count"] > 2 and self.rocking_live == 0):
@@ -689,7 +697,7 @@ class SetBuilder:
         self.rocking_live = event["count"]
 
     def on_rocking(self, cand: RockingCandidate, out: list) -> None:
-        self._drop_cut_gone_on_at(cand.start_s)
+        self._drop_cut_gone_on_at(cand.start_s, cand.end_s, out)
         lead_in, self.hug_lead_in = self.hug_lead_in, None
         if (lead_in is not None and self._resumes(lead_in, cand.start_s)
                 and lead_in.peak_deg >= 0.5 * cand.peak_deg):

@@ -1068,6 +1068,21 @@ def test_a_hole_shorter_than_a_link_drop_that_hid_a_whole_quick_tilt_is_a_gap(ho
     assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 15)]
 
 
+@pytest.mark.parametrize("hole", [(38.2, 39.9), (38.0, 40.0), (38.3, 39.8)])
+def test_a_hole_that_hid_the_rest_between_two_reps_is_a_gap(hole):
+    """Tilts held 2 s (0.6 s up and down) with 1 s rests, and a burst of lost packets
+    of 1.5-2 s from the way down of the seventh to the way up of the eighth (as
+    simulated person 41110, 25 Hz). Shorter than a rep, the hole was carried across:
+    the frames either side were both up, and the two tilts were one. In a rep, a
+    hole longer than the set's rest between reps (and than a way down and up) is a
+    gap: the two parts count as two."""
+    tilts, t = rep_keyframes(10.0, 12, 8.0, 0.6, 2.0, 0.6, 1.0)
+    block = pitch_session([(0.0, 0.0), (10.0, 0.0)] + tilts + [(t + 10.0, 0.0)])
+    keep = (block.t_s < hole[0]) | (block.t_s >= hole[1])
+    events, result = _run(block[np.flatnonzero(keep)], [])
+    assert [(s["exercise"], len(s["reps"])) for s in result["sets"]] == [("pelvic_tilt", 12)]
+
+
 @pytest.mark.parametrize("which", [0, 5])
 @pytest.mark.parametrize("seen_s, gap_s", [(0.6, 5.5), (0.7, 5.5), (0.6, 6.5)])
 def test_a_bridge_the_link_cut_on_its_way_up_counts_on_the_sets_beat(which, seen_s, gap_s):

@@ -174,6 +174,7 @@ class ExcursionDetector:
         self.settling = deque(maxlen=int(round(settings.settle_fallback_s / settings.frame_s)))
         self.typical_peak_deg = 0.0          # set by the set builder: the set's own reps
         self.typical_rep_s = 0.0             # ... and how long they last
+        self.typical_rest_s = 0.0            # ... and rest between them
         self.lift = LiftCheck(settings)
         self.armed = True                    # may a new excursion start?
         self.disarmed_low = 0.0              # lowest angle since the last rep ended
@@ -589,10 +590,16 @@ class ExcursionDetector:
     def max_gap_now_s(self) -> float:
         """Missing data longer than this is a gap (`max_gap_s`), s: in a set of reps
         quicker than that, as long as one of them (its length above the start
-        threshold: a hole that long can hide a whole rep, between frames seen at rest)."""
+        threshold: a hole that long can hide a whole rep, between frames seen at rest);
+        in a rep, as long as the set's rest between reps, if that holds a way down and
+        a way up (twice `quiet_ramp_s`): a hole that long can hide the rest between two
+        reps, between frames seen up in both (41110: two tilts were one)."""
+        limit_s = self.s.max_gap_s
         if self.typical_rep_s > 0.0:
-            return min(self.s.max_gap_s, self.typical_rep_s)
-        return self.s.max_gap_s
+            limit_s = min(limit_s, self.typical_rep_s)
+        if self.state == self.EXCURSION and self.typical_rest_s > 0.0:
+            limit_s = min(limit_s, max(self.typical_rest_s, 2.0 * self.s.quiet_ramp_s))
+        return limit_s
 
     @property
     def shift_small_after_s(self) -> float:

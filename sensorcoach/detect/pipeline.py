@@ -73,6 +73,7 @@ class SessionAnalyzer:
         for i in range(len(times)):
             det.typical_peak_deg = sets.typical_peak_deg
             det.typical_rep_s = sets.open_rep_s
+            det.typical_rest_s = sets.open_rest_s
             det.step(times[i], directions[i], norms[i], spreads[i], vertical[i], done[i], found)
             if found:
                 for item in found:

@@ -58,6 +58,21 @@ class _OpenSet:
     _typical: float = 0.0
     _typical_of: list = field(default_factory=list)     # the reps it was found from
     _length_of: tuple = (None, 0.0)                     # (last reps, their length)
+    _rest_of: tuple = (None, 0.0)                       # (last reps, their rest)
+
+    @property
+    def typical_rest_s(self) -> float:
+        """How long the set rests between its reps, s: the median time from one rep's
+        end to the next's start over its last ones seen whole (0 with none). Kept
+        until the reps change."""
+        last = self.reps[-TYPICAL_OF_LAST - 1:]
+        of, rest_s = self._rest_of
+        if of is None or len(of) != len(last) or any(a is not b for a, b in zip(last, of)):
+            rests = [b.start_s - a.end_s for a, b in zip(last, last[1:])
+                     if not (a.unseen_s or b.unseen_s)]
+            rest_s = max(0.0, median(rests)) if rests else 0.0
+            self._rest_of = (last, rest_s)
+        return rest_s
 
     @property
     def typical_deg(self) -> float:
@@ -286,6 +301,14 @@ class SetBuilder:
         if self.open is None or len(self.open.reps) < 2:
             return 0.0
         return self.open.typical_s
+
+    @property
+    def open_rest_s(self) -> float:
+        """How long the open set rests between reps, s (`_OpenSet.typical_rest_s`);
+        0 before it has two."""
+        if self.open is None or len(self.open.reps) < 2:
+            return 0.0
+        return self.open.typical_rest_s
 
     def on_time(self, t_s: float, busy_since_s: float | None, out: list,
                 hugging: bool = False) -> None:

@@ -48,7 +48,8 @@ class DetectorSettings:
     #: the excursion in progress, s: shorter holes cannot hide a whole rep of most
     #: sets (3 s and more above the start threshold) and the excursion carries on
     #: across them. In a set of quicker reps, a hole as long as one of them is a gap
-    #: too (`ExcursionDetector.max_gap_now_s`): quick tilts take 1.2-2 s.
+    #: too (`ExcursionDetector.max_gap_now_s`): quick tilts take 1.2-2 s; and in a rep,
+    #: a hole as long as the set's rest between reps (it may hide a return to rest).
     max_gap_s: float = 3.0
     # --- rep excursions ----------------------------------------------------------------
     #: Smallest excursion from rest that can start a rep, deg. Real pelvic tilts

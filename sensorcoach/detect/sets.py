@@ -55,49 +55,58 @@ class _OpenSet:
     #: A rep a gap cut and the part seen when data came back, before any rep of the
     #: set: one rep through the gap, or two? The first rep decides (`_settle_unjoined`).
     unjoined: tuple[RepCandidate, RepCandidate] | None = None
-    _typical: float = 0.0
-    _typical_of: list = field(default_factory=list)     # the reps it was found from
-    _length_of: tuple = (None, 0.0)                     # (last reps, their length)
-    _rest_of: tuple = (None, 0.0)                       # (last reps, their rest)
-
-    @property
-    def typical_rest_s(self) -> float:
-        """How long the set rests between its reps, s: the median time from one rep's
-        end to the next's start over its last ones seen whole (0 with none). Kept
-        until the reps change."""
-        last = self.reps[-TYPICAL_OF_LAST - 1:]
-        of, rest_s = self._rest_of
-        if of is None or len(of) != len(last) or any(a is not b for a, b in zip(last, of)):
-            rests = [b.start_s - a.end_s for a, b in zip(last, last[1:])
-                     if not (a.unseen_s or b.unseen_s)]
-            rest_s = max(0.0, median(rests)) if rests else 0.0
-            self._rest_of = (last, rest_s)
-        return rest_s
+    # (reps, value) of each figure below, found from those very reps: asked for every
+    # frame, so kept until the reps change (`_kept_or_found`).
+    _peak_of: tuple = (None, 0.0)
+    _length_of: tuple = (None, 0.0)
+    _rest_of: tuple = (None, 0.0)
 
     @property
     def typical_deg(self) -> float:
         """The set's typical rep, deg: the median of its last reps (of one level, where
-        they took turns going two ways: `one_level_of_alternating`). Asked for every
-        frame, so kept until the reps change."""
-        last = self.reps[-2 * TYPICAL_OF_LAST:]
-        if len(last) != len(self._typical_of) or any(
-                a is not b for a, b in zip(last, self._typical_of)):
-            recent = one_level_of_alternating(last)
-            self._typical = median([r.peak_deg for r in recent[-TYPICAL_OF_LAST:]]) if recent else 0.0
-            self._typical_of = last
-        return self._typical
+        they took turns going two ways: `one_level_of_alternating`)."""
+        self._peak_of = _kept_or_found(self._peak_of, self.reps[-2 * TYPICAL_OF_LAST:],
+                                       _typical_peak_deg)
+        return self._peak_of[1]
 
     @property
     def typical_s(self) -> float:
         """How long the set's reps last, s: the median of its last ones seen whole
-        (`hidden.typical_rep_s`). Asked for every frame, so kept until the reps
-        change."""
-        last = self.reps[-TYPICAL_OF_LAST:]
-        of, length_s = self._length_of
-        if of is None or len(of) != len(last) or any(a is not b for a, b in zip(last, of)):
-            length_s = typical_rep_s(last) if last else 0.0
-            self._length_of = (last, length_s)
-        return length_s
+        (`hidden.typical_rep_s`)."""
+        self._length_of = _kept_or_found(self._length_of, self.reps[-TYPICAL_OF_LAST:],
+                                         _typical_length_s)
+        return self._length_of[1]
+
+    @property
+    def typical_rest_s(self) -> float:
+        """How long the set rests between its reps, s: the median time from one rep's
+        end to the next's start over its last ones seen whole (0 with none)."""
+        self._rest_of = _kept_or_found(self._rest_of, self.reps[-TYPICAL_OF_LAST - 1:],
+                                       _typical_rest_s)
+        return self._rest_of[1]
+
+
+def _kept_or_found(kept: tuple, reps: list[RepCandidate], find) -> tuple:
+    """(reps, value): `kept` if it was found from these very reps, else `find(reps)`."""
+    of, _ = kept
+    if of is not None and len(of) == len(reps) and all(a is b for a, b in zip(reps, of)):
+        return kept
+    return reps, find(reps)
+
+
+def _typical_peak_deg(last: list[RepCandidate]) -> float:
+    recent = one_level_of_alternating(last)
+    return median([r.peak_deg for r in recent[-TYPICAL_OF_LAST:]]) if recent else 0.0
+
+
+def _typical_length_s(last: list[RepCandidate]) -> float:
+    return typical_rep_s(last) if last else 0.0
+
+
+def _typical_rest_s(last: list[RepCandidate]) -> float:
+    rests = [b.start_s - a.end_s for a, b in zip(last, last[1:])
+             if not (a.unseen_s or b.unseen_s)]
+    return max(0.0, median(rests)) if rests else 0.0
 
 
 def _typical_s(rep: RepCandidate, current: _OpenSet | None) -> float | None:

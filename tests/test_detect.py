@@ -668,19 +668,23 @@ def test_a_first_rep_cut_by_a_gap_is_not_joined_into_a_hold_longer_than_a_shift(
     assert builder.sets[0]["reps"][1]["start_s"] == 15.4
 
 
+def _held_rep(start_s, end_s, peak_deg):
+    """A rep turning TILT_WAY from `start_s` to `end_s`, held from 1 s after its start
+    to 1 s before its end."""
+    from sensorcoach.detect.excursions import RepCandidate
+    rep = RepCandidate(start_s, end_s, peak_deg, start_s + 1.0, end_s - 1.0, end_s + 0.1)
+    rep.direction = TILT_WAY
+    return rep
+
+
 def test_a_first_rep_cut_by_a_gap_waits_past_fidgets_for_a_rep_like_it():
     """Simulated person 39022: the link dropped in the first bridge's hold and came
     back with the person at rest, settling (two moves of 2.4 deg), then the bridges
     went on. The cut bridge, too little seen to count alone, was judged against the
     first of those moves, unlike it, and dropped (5 of 6). A much smaller move is no
     measure of it: it waits for the next rep, and the moves are no reps."""
-    from sensorcoach.detect.excursions import RepCandidate
     from sensorcoach.detect.sets import SetBuilder
-
-    def rep(start_s, end_s, peak_deg):
-        r = RepCandidate(start_s, end_s, peak_deg, start_s + 1.0, end_s - 1.0, end_s + 0.1)
-        r.direction = TILT_WAY
-        return r
+    rep = _held_rep
 
     builder, out = SetBuilder(DetectorSettings()), []
     cut = rep(0.0, 4.0, 25.0)               # the gap came in its hold: 4 s seen of 5
@@ -701,13 +705,8 @@ def test_a_first_rep_cut_by_a_gap_outlives_a_fidget_set_that_ends_in_a_pause():
     in the first bridge's hold and came back at rest; the next bridge came 18 s after
     the fidget (the gap not counted), so the fidget's set ended, paused, and the cut
     bridge waiting in it went with it (6 of 7). It waits for the next set's first rep."""
-    from sensorcoach.detect.excursions import RepCandidate
     from sensorcoach.detect.sets import SetBuilder
-
-    def rep(start_s, end_s, peak_deg):
-        r = RepCandidate(start_s, end_s, peak_deg, start_s + 1.0, end_s - 1.0, end_s + 0.1)
-        r.direction = TILT_WAY
-        return r
+    rep = _held_rep
 
     builder, out = SetBuilder(DetectorSettings()), []
     builder.on_rep(rep(0.0, 0.7, 2.0), out)

@@ -155,6 +155,14 @@ SIMULATED = {
     "seeds 43001-30": (43001, 30, {}),
     "restless, link drops, 25 Hz 43101-30": (43101, 30, dict(behaviour="restless",
                                                              disconnects=2, odr_hz=25)),
+    # New people generated at the start of the eleventh session (2026-12-04), before
+    # its changes: all drawn; the back of the pelvis without a gyroscope, restless,
+    # with link drops; people past the documented ranges at 50 Hz without a gyroscope.
+    "seeds 45001-30": (45001, 30, {}),
+    "back, no gyro, restless, link drops 45101-30": (45101, 30, dict(
+        placement="back", gyro=False, behaviour="restless", disconnects=2)),
+    "wide people, no gyro, 50 Hz 45201-30": (45201, 30, dict(people="wide", gyro=False,
+                                                             odr_hz=50)),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

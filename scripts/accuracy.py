@@ -163,6 +163,11 @@ SIMULATED = {
         placement="back", gyro=False, behaviour="restless", disconnects=2)),
     "wide people, no gyro, 50 Hz 45201-30": (45201, 30, dict(people="wide", gyro=False,
                                                              odr_hz=50)),
+    # Rates the simulator never drew, but supported sensors run at (firmware_config/):
+    # the Polar Verity Sense's 52 Hz, the WitMotion's 20 Hz, the reference's 400 Hz.
+    "52 Hz 45301-30": (45301, 30, dict(odr_hz=52)),
+    "20 Hz 45401-30": (45401, 30, dict(odr_hz=20)),
+    "400 Hz 45501-20": (45501, 20, dict(odr_hz=400)),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

@@ -197,6 +197,35 @@ def test_rocking_count_of_swings():
     assert [rocking_count(n) for n in range(1, 8)] == [1, 2, 2, 3, 3, 4, 4]
 
 
+@pytest.mark.parametrize("circles, counted", [
+    ([3.0, 3.0, 6.0, 3.0, 3.0], [3.0, 3.0, 3.0, 3.0, 3.0, 3.0]),   # twice: two
+    ([3.0, 3.0, 5.1, 3.0, 3.0], [3.0, 3.0, 5.1, 3.0, 3.0]),        # 1.7 times: one
+    ([3.0, 3.0, 9.0, 3.0, 3.0], [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]),
+    ([3.0, 6.0, 3.0], [3.0, 6.0, 3.0]),          # too few to know the typical circle
+])
+def test_a_circle_as_long_as_two_is_two(circles, counted):
+    from sensorcoach.detect.rocking import split_merged_circles
+
+    edges = np.cumsum([0.0] + circles)
+    found = split_merged_circles([(a, b, b + 0.5) for a, b in zip(edges, edges[1:])])
+    assert [round(b - a, 6) for a, b, _ in found] == counted
+    assert all(a0 < b0 <= a1 for (a0, b0, _), (a1, _, _) in zip(found, found[1:]))
+
+
+@pytest.mark.parametrize("seed, settings", [
+    (24008, dict(plan=(("knee_to_chest", 10), ("pelvic_tilt", 30), ("hip_bridge", 12),
+                       ("knee_to_chest", 6)))),
+    (45402, dict(odr_hz=20)),
+])
+def test_circles_whose_reversals_were_too_shallow_count_at_the_hugs_pace(tmp_path, seed,
+                                                                         settings):
+    """Simulated persons 24008 and 45402 (20 Hz): in one circle of a knee hug the
+    swing did not reverse far enough to be told, and it lasted as long as two: one
+    circle short."""
+    hug = _row(_evaluated(tmp_path, seed=seed, **settings), "knee_to_chest")
+    assert (hug.found_reps, hug.found_exercise) == (hug.truth_reps, "knee_to_chest")
+
+
 def test_settings_are_frozen():
     with pytest.raises(Exception):
         DetectorSettings().frame_s = 1.0

@@ -21,7 +21,7 @@ import numpy as np
 from .lift import LiftCheck
 from .quiet import QuietMove, QuietRest
 from .rocking import (RockingCounter, circles_seen, first_flip_phase, rocking_count,
-                      seen_stretches, sideways_swing_deg, swing_flips)
+                      seen_stretches, sideways_swing_deg, split_merged_circles, swing_flips)
 from .settings import DetectorSettings
 from .vectors import (DEG, angle_deg, mean_direction, median, normalise, principal_projection,
                       turn_direction)
@@ -946,7 +946,8 @@ class ExcursionDetector:
             seen = self.live_circles[k - 1] if k <= len(self.live_circles) else done_at
             circles.append((begin, end, seen))
             begin = end
-        return RockingCandidate(start_s, t_s, times[first], times[last], peak, circles)
+        return RockingCandidate(start_s, t_s, times[first], times[last], peak,
+                                split_merged_circles(circles))
 
     def _finish(self, t_s: float, done_at: float, cut_at_end: bool = False):
         s = self.s

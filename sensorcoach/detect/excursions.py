@@ -758,7 +758,7 @@ class ExcursionDetector:
             across_gap = self._circles_done_across_gap(swings)
             swings = None
         count = max(rocking_count(n) if flipped and n % 2 else 0,
-                    (len(swings[-1]) + 1) // 2 if swings else 0, across_gap)
+                    len(self._circles_of(swings, done_at)) if swings else 0, across_gap)
         if count > len(self.live_circles):
             while len(self.live_circles) < count:
                 self.live_circles.append(done_at)
@@ -917,7 +917,7 @@ class ExcursionDetector:
         swings = self._posture_swings(peak)
         if swings is None:
             return None
-        first, last, _, _, _, _, flips = swings
+        first, last = swings[0], swings[1]
         times = self.exc_t
         stretches = seen_stretches(times[first:last + 1], s.max_gap_s)
         cut_at_start = self.unseen_s > 0.0
@@ -932,8 +932,18 @@ class ExcursionDetector:
             hidden = [k for k, (_, _, in_gap) in enumerate(spans) if in_gap]
             return RockingCandidate(start_s, t_s, times[first], times[last], peak, circles,
                                     hidden)
-        # With hindsight every swing is seen, but the knee pull and the release at the
-        # edges of the posture can add a half swing: N circles make 2N - 1 or 2N flips.
+        return RockingCandidate(start_s, t_s, times[first], times[last], peak,
+                                self._circles_of(swings, done_at))
+
+    def _circles_of(self, swings, done_at: float) -> list[tuple[float, float, float]]:
+        """(start_s, end_s, detected_at_s) of the circles of the knee-hug posture
+        `swings` (`_posture_swings`) seen whole, with hindsight: every swing is seen,
+        but the knee pull and the release at the edges of the posture can add a half
+        swing, so N circles make 2N - 1 or 2N flips; a circle as long as two is two
+        (`split_merged_circles`). Each told when the live count reached it, else at
+        `done_at`."""
+        first, last, *_, flips = swings
+        times = self.exc_t
         circles = []
         begin = max(self._rocking_from_s, times[first])
         if flips[0] <= begin:
@@ -946,8 +956,7 @@ class ExcursionDetector:
             seen = self.live_circles[k - 1] if k <= len(self.live_circles) else done_at
             circles.append((begin, end, seen))
             begin = end
-        return RockingCandidate(start_s, t_s, times[first], times[last], peak,
-                                split_merged_circles(circles))
+        return split_merged_circles(circles)
 
     def _finish(self, t_s: float, done_at: float, cut_at_end: bool = False):
         s = self.s

@@ -245,6 +245,23 @@ def test_a_circle_as_long_as_two_is_told_live_as_two(tmp_path):
     assert told[10] <= hug.reps[-1].end_s + 1.0, (told, hug.reps[-1].end_s)
 
 
+def test_the_last_circle_of_a_knee_hug_a_gap_came_in_is_told_before_the_release(tmp_path):
+    """Simulated person 45009: a link gap in a knee hug of 8 circles; the live count
+    across the gap told each circle once a swing reversed after its end, and the last
+    has none (the release follows): "7" was the last number told while rocking."""
+    session = simulate(SimulationSettings(seed=45009))
+    path, labels = write_session(session, tmp_path / "s.jsonl.gz")
+    hug = next(s for s in read_labels(labels).sets if s.exercise == "knee_to_chest")
+    analyzer, told = SessionAnalyzer(), {}
+    for block in open_source(path).blocks():
+        for i in range(0, len(block), 20):
+            for e in analyzer.feed(block[i:i + 20]):
+                if e["type"] == "rep_counted" and e["exercise"] == "knee_to_chest":
+                    told.setdefault(e["count"], e["detected_at_s"])
+    assert analyzer.gaps_s and max(told) == len(hug.reps) == 8
+    assert told[8] <= hug.reps[-1].end_s + 1.0, (told, hug.reps[-1].end_s)
+
+
 def test_settings_are_frozen():
     with pytest.raises(Exception):
         DetectorSettings().frame_s = 1.0

@@ -769,10 +769,14 @@ class ExcursionDetector:
     def _circles_done_across_gap(self, swings) -> int:
         """The circles of the knee hug in progress done by now, link gaps having come in
         it (`swings`: `_posture_swings`): as its end will count them
-        (`_circles_across_gaps`), each once a swing reversed after it (the rocking
-        went on: the last reversal may be the release)."""
+        (`_circles_across_gaps`), each once a swing reversed after its middle, as a
+        hug seen whole counts it. Waiting for a reversal after its end left the last
+        circle, which has none (the release follows), told only at the release: a
+        patient told one short rocks once more (hugs whose live count reached the
+        labelled circles: 88.7% to 93.8% over every simulated set; told more than the
+        result: 4 to 10 of 1980)."""
         spans = self._circles_across_gaps(swings, start_seen=True, end_seen=False)
-        return sum(1 for _, end_s, _ in spans if end_s < swings[-1][-1])
+        return sum(1 for start_s, end_s, _ in spans if 0.5 * (start_s + end_s) < swings[-1][-1])
 
     def _circles_across_gaps(self, swings, start_seen: bool, end_seen: bool) -> list:
         """(start_s, end_s, hidden) of the circles of the posture `swings`

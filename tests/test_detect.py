@@ -227,13 +227,12 @@ def test_circles_whose_reversals_were_too_shallow_count_at_the_hugs_pace(tmp_pat
     assert (hug.found_reps, hug.found_exercise) == (hug.truth_reps, "knee_to_chest")
 
 
-def test_a_circle_as_long_as_two_is_told_live_as_two(tmp_path):
-    """Simulated person 24008's first knee hug (10 circles, one as long as two): the
-    live count, as hindsight would give it, was told 9 and the 10th only with the set
-    at the release: a patient told "9" rocks once more. Now the 10th is told within a
-    second of its end, as the result counts it."""
-    session = simulate(SimulationSettings(seed=24008, plan=LONG_PLAN))
-    path, labels = write_session(session, tmp_path / "s.jsonl.gz")
+def _first_hug_told_live(tmp_path, **settings) -> tuple:
+    """A simulated session's first labelled knee hug, and when each count of a knee hug
+    was first told live (count -> detected_at_s), fed 20 samples at a time; and the
+    analyzer."""
+    path, labels = write_session(simulate(SimulationSettings(**settings)),
+                                 tmp_path / "s.jsonl.gz")
     hug = next(s for s in read_labels(labels).sets if s.exercise == "knee_to_chest")
     analyzer, told = SessionAnalyzer(), {}
     for block in open_source(path).blocks():
@@ -241,6 +240,15 @@ def test_a_circle_as_long_as_two_is_told_live_as_two(tmp_path):
             for e in analyzer.feed(block[i:i + 20]):
                 if e["type"] == "rep_counted" and e["exercise"] == "knee_to_chest":
                     told.setdefault(e["count"], e["detected_at_s"])
+    return hug, told, analyzer
+
+
+def test_a_circle_as_long_as_two_is_told_live_as_two(tmp_path):
+    """Simulated person 24008's first knee hug (10 circles, one as long as two): the
+    live count, as hindsight would give it, was told 9 and the 10th only with the set
+    at the release: a patient told "9" rocks once more. Now the 10th is told within a
+    second of its end, as the result counts it."""
+    hug, told, _ = _first_hug_told_live(tmp_path, seed=24008, plan=LONG_PLAN)
     assert max(told) == len(hug.reps) == 10
     assert told[10] <= hug.reps[-1].end_s + 1.0, (told, hug.reps[-1].end_s)
 
@@ -249,15 +257,7 @@ def test_the_last_circle_of_a_knee_hug_a_gap_came_in_is_told_before_the_release(
     """Simulated person 45009: a link gap in a knee hug of 8 circles; the live count
     across the gap told each circle once a swing reversed after its end, and the last
     has none (the release follows): "7" was the last number told while rocking."""
-    session = simulate(SimulationSettings(seed=45009))
-    path, labels = write_session(session, tmp_path / "s.jsonl.gz")
-    hug = next(s for s in read_labels(labels).sets if s.exercise == "knee_to_chest")
-    analyzer, told = SessionAnalyzer(), {}
-    for block in open_source(path).blocks():
-        for i in range(0, len(block), 20):
-            for e in analyzer.feed(block[i:i + 20]):
-                if e["type"] == "rep_counted" and e["exercise"] == "knee_to_chest":
-                    told.setdefault(e["count"], e["detected_at_s"])
+    hug, told, analyzer = _first_hug_told_live(tmp_path, seed=45009)
     assert analyzer.gaps_s and max(told) == len(hug.reps) == 8
     assert told[8] <= hug.reps[-1].end_s + 1.0, (told, hug.reps[-1].end_s)
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sensorcoach.cli import main
 from sensorcoach.detect import DetectorSettings, SessionAnalyzer, analyze
-from sensorcoach.detect.rocking import rocking_count
+from sensorcoach.detect.rocking import rocking_count, split_merged_circles
 from sensorcoach.detect.frames import FrameMaker
 from sensorcoach.formats import read_labels
 from sensorcoach.samples import SampleBlock
@@ -204,8 +204,6 @@ def test_rocking_count_of_swings():
     ([3.0, 6.0, 3.0], [3.0, 6.0, 3.0]),          # too few to know the typical circle
 ])
 def test_a_circle_as_long_as_two_is_two(circles, counted):
-    from sensorcoach.detect.rocking import split_merged_circles
-
     edges = np.cumsum([0.0] + circles)
     found = split_merged_circles([(a, b, b + 0.5) for a, b in zip(edges, edges[1:])])
     assert [round(b - a, 6) for a, b, _ in found] == counted

@@ -168,6 +168,17 @@ SIMULATED = {
     "52 Hz 45301-30": (45301, 30, dict(odr_hz=52)),
     "20 Hz 45401-30": (45401, 30, dict(odr_hz=20)),
     "400 Hz 45501-20": (45501, 20, dict(odr_hz=400)),
+    # New people generated at the start of the twelfth session (2026-12-04), before
+    # its changes: all drawn; the left hip on a cheap board without a gyroscope,
+    # walking to the mat; tilts on both sides of a knee hug (two sets of one exercise,
+    # a drawn rest apart); people past the documented ranges at the back, link drops.
+    "seeds 47001-30": (47001, 30, {}),
+    "left hip, cheap, no gyro, walking 47101-30": (47101, 30, dict(
+        placement="left_hip", sensor_quality="cheap", gyro=False, walking=True)),
+    "tilts, hugs, tilts 47201-20": (47201, 20, dict(
+        plan=(("pelvic_tilt", 10), ("knee_to_chest", 6), ("pelvic_tilt", 10)))),
+    "wide people, back, link drops 47301-30": (47301, 30, dict(
+        people="wide", placement="back", disconnects=2)),
 }
 #: The stress set alternates the two hardest placements by seed.
 STRESS_PLACEMENTS = ("front", "back")

@@ -2208,3 +2208,26 @@ def test_no_more_reps_hide_in_a_gap_than_fit_in_it_whole(tmp_path):
     rows = _evaluated(tmp_path, seed=20101, odr_hz=50, placement="back")
     bridges = _row(rows, "hip_bridge")
     assert (bridges.found_reps, bridges.found_exercise) == (bridges.truth_reps, "hip_bridge")
+
+
+def test_a_rep_from_a_rest_a_little_off_the_baseline_starts_where_it_left_that_rest():
+    """As simulated person 47208 did: a small shift (2 deg, too small to re-baseline)
+    in a pause, then tilts with short rests about it. The rest never came under the
+    start edge of the reps (15% of 8 deg), so each rep was taken to start where the one
+    before ended: as long as a rep and its rest, which put a hidden rep too many in a
+    link gap after. A rep starts where it left the rest it rose from."""
+    frames = [(0.0, 0.0), (10.0, 0.0)]
+    before, t = rep_keyframes(10.0, 3, 8.0, 1.0, 1.0, 1.0, 1.5)
+    frames += before + [(t + 4.0, 0.0), (t + 5.0, 2.0), (t + 8.0, 2.0)]
+    first_s = t + 8.0
+    after, t = rep_keyframes(first_s, 6, 8.0, 1.0, 1.0, 1.0, 1.2, rest_deg=2.0)
+    frames += after + [(t + 5.0, 2.0)]
+    result = _run(pitch_session(frames), [])[1]
+    reps = [r for s in result["sets"] for r in s["reps"]]
+    assert len(reps) == 9
+    # Each rep's keyframes: top, top held, down, end of rest.
+    left_rest_s = [first_s] + [after[i][0] for i in range(3, len(after) - 4, 4)]
+    assert len(left_rest_s) == 6
+    for rep, left_s in zip(reps[3:], left_rest_s):
+        # The start edge (15% of the way up) is 0.15 s after it left rest.
+        assert rep["start_s"] == pytest.approx(left_s + 0.15, abs=0.3)

@@ -1031,6 +1031,12 @@ def _rep_from(times, angles, s: DetectorSettings, done_at: float) -> RepCandidat
     peak_i = max(range(len(angles)), key=angles.__getitem__)
     peak = angles[peak_i]
     edge = s.edge_fraction * peak
+    rest = min(angles[:peak_i + 1])
+    if edge < rest <= s.return_fraction * peak:
+        # The rest it rose from is off the baseline (a small shift not yet
+        # re-baselined): the rep starts where it left that rest, not at the frame
+        # the last rep ended, as the rest never comes under the edge.
+        edge = rest + s.edge_fraction * (peak - rest)
     start_i = 0
     for i in range(peak_i, -1, -1):
         if angles[i] <= edge:
